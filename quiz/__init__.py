@@ -1,0 +1,119 @@
+"""The e-commerce manager self-assessment: a Flask app."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from . import web
+from .bank import BankSource
+from .store import Store
+
+PACKAGE = Path(__file__).resolve().parent
+
+# htmx is pinned to one release; the integrity hash is that of dist/htmx.min.js
+# in the npm package, which tests check.
+HTMX_VERSION = "2.0.11"
+HTMX_INTEGRITY = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+HTMX_CDN = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
+
+csrf = CSRFProtect()
+
+
+def bundled(name: str) -> Path:
+    """A shipped file or folder: inside the package in a wheel, at the top of a checkout."""
+    inside = PACKAGE / name
+    return inside if inside.exists() else PACKAGE.parent / name
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(bundled("templates")),
+        static_folder=str(bundled("static")),
+        instance_path=os.environ.get("QUIZ_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
+    app.config.from_mapping(
+        DATABASE=os.path.join(app.instance_path, "quiz.db"),
+        QUESTIONS=str(bundled("questions.yaml")),
+        SECRET_KEY=None,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_FORM_PARTS=200,
+        WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as the session: no lost answers after a break
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(days=365),
+        HTMX_URL=HTMX_CDN,
+        HTMX_INTEGRITY=HTMX_INTEGRITY,
+        HTMX_FILE=None,  # a local copy of htmx.min.js, served instead of the CDN (offline, tests)
+        BANK_CHECK_SECONDS=1.0,
+    )
+    app.config.from_prefixed_env("QUIZ")
+    if config:
+        app.config.from_mapping(config)
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"])  # QUIZ_* values may parse as JSON
+    else:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+
+    _configure_logging()
+    store = Store(app.config["DATABASE"])
+    try:
+        store.migrate()
+    finally:
+        store.close()
+
+    app.extensions["quiz.bank"] = BankSource(
+        app.config["QUESTIONS"], check_every=float(app.config["BANK_CHECK_SECONDS"])
+    )
+    app.extensions["quiz.bank"].current()
+
+    csrf.init_app(app)
+    web.init_app(app)
+
+    from . import taker
+
+    app.register_blueprint(taker.bp)
+    return app
+
+
+def _instance_secret(path: Path) -> str:
+    """The secret key kept in the instance folder, made once with mode 0600.
+
+    Several workers may start at once: each writes its own candidate and links
+    it into place; the first link wins and everybody reads the winner.
+    """
+    if not path.exists():
+        candidate = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(candidate)
+    return path.read_text().strip()
+
+
+def _configure_logging() -> None:
+    logger = logging.getLogger("quiz")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)

@@ -1,0 +1,591 @@
+"""Load and validate ``questions.yaml`` into an immutable :class:`Bank`.
+
+Pure: no Flask, no SQL. Every problem found is reported with the file, the
+line and (for questions) the question id, and all of them are reported at
+once, so an instructor can fix a file in one pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+log = logging.getLogger(__name__)
+
+AREA_BANDS = ("strength", "adequate", "gap")
+DIFFICULTIES = ("easy", "medium", "hard")
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+Percent = Annotated[float, Field(ge=0, le=100)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- settings, areas, verdicts, profile items -------------------------------
+
+
+class Bands(Model):
+    """Score thresholds (percent) of the strength and adequate bands."""
+
+    strength: Percent = 75
+    adequate: Percent = 50
+
+
+class Settings(Model):
+    title: Text = "E-commerce manager self-assessment"
+    minutes: Annotated[int, Field(ge=1, le=240)] = 20
+    shuffle_options: bool = True
+    shuffle_questions: bool = False
+    bands: Bands = Bands()
+
+
+class BandFeedback(Model):
+    summary: Text
+    next_steps: tuple[Text, ...] = ()
+
+
+class Dimension(Model):
+    id: Slug
+    name: Text
+    weight: Annotated[float, Field(gt=0)] = 1.0
+    description: str = ""
+    feedback: dict[Literal["strength", "adequate", "gap"], BandFeedback] = {}
+
+
+class Verdict(Model):
+    """A verdict rule: the first whose conditions all hold is the verdict."""
+
+    id: Slug
+    label: Text
+    summary: Text
+    min_overall: Percent | None = None
+    max_overall: Percent | None = None
+    min_each_area: Percent | None = None
+    min_area: dict[str, Percent] = {}
+
+    @property
+    def is_catch_all(self) -> bool:
+        return (
+            self.min_overall is None
+            and self.max_overall is None
+            and self.min_each_area is None
+            and not self.min_area
+        )
+
+
+class SelfRating(Model):
+    prompt: Text = "How strong are you today in each area?"
+    labels: Annotated[tuple[Text, ...], Field(min_length=5, max_length=5)] = (
+        "Beginner",
+        "Basic",
+        "Competent",
+        "Strong",
+        "Expert",
+    )
+
+
+class Choice(Model):
+    id: Slug
+    label: Text
+
+
+class BackgroundItem(Model):
+    id: Slug
+    prompt: Text
+    multiple: bool = False
+    choices: Annotated[tuple[Choice, ...], Field(min_length=2)]
+
+
+# --- questions ---------------------------------------------------------------
+
+
+class Option(Model):
+    text: Text
+    correct: bool | None = None
+    score: Annotated[float, Field(ge=0, le=1)] | None = None
+
+
+class QuestionBase(Model):
+    id: Slug
+    area: Slug
+    prompt: Text
+    explanation: Text
+    difficulty: Literal["easy", "medium", "hard"] | None = None
+    weight: Annotated[float, Field(ge=0)] = 1.0
+
+    @property
+    def has_options(self) -> bool:
+        return False
+
+    def version_body(self) -> dict[str, Any]:
+        """The canonical content that a stored question version is made of."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class Single(QuestionBase):
+    type: Literal["single"]
+    options: Annotated[tuple[Option, ...], Field(min_length=3, max_length=5)]
+
+    @property
+    def has_options(self) -> bool:
+        return True
+
+    @property
+    def weighted(self) -> bool:
+        """Situational judgement: every option carries a score weight."""
+        return any(o.score is not None for o in self.options)
+
+    def option_score(self, index: int) -> float:
+        option = self.options[index]
+        if self.weighted:
+            return float(option.score or 0.0)
+        return 1.0 if option.correct else 0.0
+
+
+class Multiple(QuestionBase):
+    type: Literal["multiple"]
+    options: Annotated[tuple[Option, ...], Field(min_length=3, max_length=8)]
+
+    @property
+    def has_options(self) -> bool:
+        return True
+
+    @property
+    def correct_indexes(self) -> frozenset[int]:
+        return frozenset(i for i, o in enumerate(self.options) if o.correct)
+
+
+class Numeric(QuestionBase):
+    type: Literal["numeric"]
+    answer: float
+    tolerance: float | str = 0
+    unit: str | None = None
+
+    @field_validator("tolerance")
+    @classmethod
+    def _tolerance(cls, value: float | str) -> float | str:
+        if isinstance(value, str):
+            text = value.strip()
+            if not text.endswith("%"):
+                raise ValueError("a tolerance is a number or a percentage such as '2%'")
+            try:
+                pct = Decimal(text[:-1])
+            except ArithmeticError:
+                raise ValueError(f"'{value}' is not a percentage") from None
+            if not pct.is_finite() or pct < 0:
+                raise ValueError("a percentage tolerance must be zero or more")
+            return text
+        if value < 0:
+            raise ValueError("a tolerance must be zero or more")
+        return value
+
+    def tolerance_abs(self) -> Decimal:
+        """The tolerance as an absolute amount around the answer."""
+        if isinstance(self.tolerance, str):
+            return abs(Decimal(repr(self.answer))) * Decimal(self.tolerance[:-1]) / 100
+        return Decimal(repr(self.tolerance))
+
+    def accepts(self, value: Decimal) -> bool:
+        return abs(value - Decimal(repr(self.answer))) <= self.tolerance_abs()
+
+
+class Likert(QuestionBase):
+    type: Literal["likert"]
+    reverse: bool = False
+
+
+Question = Annotated[Union[Single, Multiple, Numeric, Likert], Field(discriminator="type")]
+QUESTION = TypeAdapter(Question)
+QUESTION_TYPES = ("single", "multiple", "numeric", "likert")
+
+
+def question_from_body(body: dict[str, Any]) -> Single | Multiple | Numeric | Likert:
+    """Rebuild a question from a stored version body."""
+    return QUESTION.validate_python(body)
+
+
+def version_hash(body: dict[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+class BankFile(Model):
+    """The top level of the file; questions are validated one by one."""
+
+    settings: Settings = Settings()
+    dimensions: Annotated[tuple[Dimension, ...], Field(min_length=1)]
+    verdicts: Annotated[tuple[Verdict, ...], Field(min_length=1)]
+    self_rating: SelfRating = SelfRating()
+    background: tuple[BackgroundItem, ...] = ()
+    questions: Annotated[tuple[Any, ...], Field(min_length=1)]
+
+
+# --- the bank ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """Everything but the questions: how an attempt is scored and reported.
+
+    Stored with each attempt so that a later edit of the areas or verdict rules
+    does not change an earlier result.
+    """
+
+    settings: Settings
+    dimensions: tuple[Dimension, ...]
+    verdicts: tuple[Verdict, ...]
+    self_rating: SelfRating
+    background: tuple[BackgroundItem, ...]
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "settings": self.settings.model_dump(mode="json"),
+            "dimensions": [d.model_dump(mode="json") for d in self.dimensions],
+            "verdicts": [v.model_dump(mode="json", exclude_none=True) for v in self.verdicts],
+            "self_rating": self.self_rating.model_dump(mode="json"),
+            "background": [b.model_dump(mode="json") for b in self.background],
+        }
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> Scheme:
+        return cls(
+            settings=Settings.model_validate(body["settings"]),
+            dimensions=tuple(Dimension.model_validate(d) for d in body["dimensions"]),
+            verdicts=tuple(Verdict.model_validate(v) for v in body["verdicts"]),
+            self_rating=SelfRating.model_validate(body["self_rating"]),
+            background=tuple(BackgroundItem.model_validate(b) for b in body["background"]),
+        )
+
+    def dimension(self, area: str) -> Dimension:
+        return next(d for d in self.dimensions if d.id == area)
+
+
+@dataclass(frozen=True)
+class Bank:
+    scheme: Scheme
+    questions: tuple[Single | Multiple | Numeric | Likert, ...]
+    path: str = ""
+
+    @cached_property
+    def by_id(self) -> dict[str, Single | Multiple | Numeric | Likert]:
+        return {q.id: q for q in self.questions}
+
+    @property
+    def dimensions(self) -> tuple[Dimension, ...]:
+        return self.scheme.dimensions
+
+    @property
+    def settings(self) -> Settings:
+        return self.scheme.settings
+
+    def in_area(self, area: str) -> list[Single | Multiple | Numeric | Likert]:
+        return [q for q in self.questions if q.area == area]
+
+    def summary(self) -> str:
+        """One line: counts per area and per type."""
+        areas = Counter(q.area for q in self.questions)
+        types = Counter(q.type for q in self.questions)
+        by_area = ", ".join(f"{d.id} {areas[d.id]}" for d in self.dimensions)
+        by_type = ", ".join(f"{t} {types[t]}" for t in QUESTION_TYPES if types[t])
+        return f"{self.path}: {len(self.questions)} questions ({by_area}; {by_type})"
+
+
+# --- problems and line numbers ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+    question: str | None = None
+
+    def __str__(self) -> str:
+        where = f"question '{self.question}': " if self.question else ""
+        return f"{self.file}:{self.line}: {where}{self.message}"
+
+
+class BankError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _line_of(root: Any, path: tuple[Any, ...]) -> int:
+    """The 1-based line of the deepest node of ``path`` found in the YAML tree."""
+    node, line = root, 1
+    if isinstance(node, (CommentedMap, CommentedSeq)):
+        line = node.lc.line + 1
+    for key in path:
+        if isinstance(node, CommentedMap) and key in node:
+            line = node.lc.key(key)[0] + 1
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+            line = node.lc.item(key)[0] + 1
+            node = node[key]
+        else:
+            break
+    return line
+
+
+def _describe(path: tuple[Any, ...]) -> str:
+    out = ""
+    for key in path:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip types turned into plain dicts, lists and scalars."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def _message(loc: tuple[Any, ...], kind: str, msg: str, question_type: str | None) -> str:
+    """A pydantic error said the way an instructor would say it."""
+    if kind == "missing":
+        owner = _describe(loc[:-1]) or (f"{question_type} question" if question_type else "the file")
+        return f"{owner} needs '{loc[-1]}'"
+    if kind == "extra_forbidden":
+        return f"unknown key '{_describe(loc)}'"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return "'type' must be one of " + ", ".join(QUESTION_TYPES)
+    msg = msg.removeprefix("Value error, ")
+    return f"{_describe(loc)}: {msg[0].lower() + msg[1:]}" if loc else msg
+
+
+# --- loading -----------------------------------------------------------------
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def parse(text: str, filename: str = "questions.yaml") -> Bank:
+    """Validate the text of a bank file; raise BankError listing every problem."""
+    try:
+        raw = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise BankError([Problem(filename, line, f"not valid YAML: {exc.problem}")]) from None
+    except YAMLError as exc:
+        raise BankError([Problem(filename, 1, f"not valid YAML: {exc}")]) from None
+    if not isinstance(raw, CommentedMap):
+        raise BankError([Problem(filename, 1, "the file must be a mapping with 'questions' etc.")])
+
+    problems: list[Problem] = []
+
+    def add(path: tuple[Any, ...], message: str, question: str | None = None) -> None:
+        problems.append(Problem(filename, _line_of(raw, path), message, question))
+
+    try:
+        top = BankFile.model_validate(_plain(raw))
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            add(loc, _message(loc, err["type"], err["msg"], None))
+        top = None
+
+    questions = []
+    raw_questions = raw.get("questions")
+    if isinstance(raw_questions, CommentedSeq):
+        first_line: dict[str, int] = {}
+        for i, item in enumerate(raw_questions):
+            qid = item.get("id") if isinstance(item, CommentedMap) else None
+            qid = str(qid) if qid is not None else f"#{i + 1}"
+            qtype = item.get("type") if isinstance(item, CommentedMap) else None
+            qtype = qtype if qtype in QUESTION_TYPES else None
+            line = _line_of(raw, ("questions", i))
+            if qid in first_line:
+                add(("questions", i, "id"), f"duplicate id (first used on line {first_line[qid]})",
+                    qid)
+            first_line.setdefault(qid, line)
+            try:
+                question = QUESTION.validate_python(_plain(item))
+            except ValidationError as exc:
+                for err in exc.errors():
+                    loc = tuple(err["loc"])
+                    if loc and loc[0] == qtype:
+                        loc = loc[1:]  # the tag pydantic adds for a discriminated union
+                    add(("questions", i, *loc),
+                        _message(loc, err["type"], err["msg"], qtype), qid)
+                continue
+            for path, message in _question_problems(question):
+                add(("questions", i, *path), message, qid)
+            questions.append((i, question))
+
+    if top is None:
+        raise BankError(problems)
+
+    area_ids = [d.id for d in top.dimensions]
+    for path, message in _scheme_problems(top):
+        add(path, message)
+    for i, question in questions:
+        if question.area not in area_ids:
+            add(("questions", i, "area"),
+                f"unknown area '{question.area}' (areas: {', '.join(area_ids)})", question.id)
+    if not problems:  # an area may look empty only because its questions are broken
+        for j, dim in enumerate(top.dimensions):
+            if sum(q.weight for _, q in questions if q.area == dim.id) <= 0:
+                add(("dimensions", j), f"area '{dim.id}' has no question with a weight above 0")
+
+    if problems:
+        raise BankError(sorted(problems, key=lambda p: p.line))
+    scheme = Scheme(top.settings, top.dimensions, top.verdicts, top.self_rating, top.background)
+    return Bank(scheme=scheme, questions=tuple(q for _, q in questions), path=filename)
+
+
+def _question_problems(q: Any) -> list[tuple[tuple[Any, ...], str]]:
+    """Rules that span several fields of one question."""
+    out: list[tuple[tuple[Any, ...], str]] = []
+    if q.has_options:
+        texts = [o.text.strip().lower() for o in q.options]
+        for i, text in enumerate(texts):
+            if text in texts[:i]:
+                out.append((("options", i), "two options have the same text"))
+    if q.type == "single":
+        scored = [o.score is not None for o in q.options]
+        marked = [o.correct for o in q.options]
+        if any(scored):
+            if not all(scored):
+                out.append((("options",), "give every option a 'score', or none of them"))
+            elif any(m is not None for m in marked):
+                out.append((("options",), "use either 'score' weights or 'correct', not both"))
+            elif max(o.score for o in q.options) != 1:
+                out.append((("options",), "the best option needs a score of 1"))
+        elif sum(bool(m) for m in marked) != 1:
+            out.append((("options",), "single question needs exactly one option with "
+                        "'correct: true' (or a 'score' on every option)"))
+    elif q.type == "multiple":
+        if any(o.score is not None for o in q.options):
+            out.append((("options",), "multiple question options take 'correct', not 'score'"))
+        correct = sum(bool(o.correct) for o in q.options)
+        if correct == 0:
+            out.append((("options",), "multiple question needs at least one correct option"))
+        elif correct == len(q.options):
+            out.append((("options",), "multiple question needs at least one wrong option"))
+    return out
+
+
+def _scheme_problems(top: BankFile) -> list[tuple[tuple[Any, ...], str]]:
+    out: list[tuple[tuple[Any, ...], str]] = []
+    area_ids = [d.id for d in top.dimensions]
+    for j, dim in enumerate(top.dimensions):
+        if dim.id in area_ids[:j]:
+            out.append((("dimensions", j, "id"), f"duplicate area id '{dim.id}'"))
+    if top.settings.bands.adequate > top.settings.bands.strength:
+        out.append((("settings", "bands"), "the adequate band cannot start above the strength band"))
+    verdict_ids: list[str] = []
+    for j, verdict in enumerate(top.verdicts):
+        if verdict.id in verdict_ids:
+            out.append((("verdicts", j, "id"), f"duplicate verdict id '{verdict.id}'"))
+        verdict_ids.append(verdict.id)
+        for area in verdict.min_area:
+            if area not in area_ids:
+                out.append((("verdicts", j, "min_area", area), f"unknown area '{area}'"))
+    if not top.verdicts[-1].is_catch_all:
+        out.append((("verdicts", len(top.verdicts) - 1),
+                    "the last verdict must have no conditions, so that every result gets one"))
+    item_ids: list[str] = []
+    for j, item in enumerate(top.background):
+        if item.id in item_ids:
+            out.append((("background", j, "id"), f"duplicate background item '{item.id}'"))
+        item_ids.append(item.id)
+        choice_ids = [c.id for c in item.choices]
+        if len(set(choice_ids)) != len(choice_ids):
+            out.append((("background", j, "choices"), "two choices have the same id"))
+    return out
+
+
+def load(path: str | os.PathLike[str]) -> Bank:
+    """Read and validate a bank file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BankError([Problem(str(path), 1, "file not found")]) from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise BankError([Problem(str(path), line, "not UTF-8 text")]) from None
+    return parse(text, str(path))
+
+
+def stamp(path: str | os.PathLike[str]) -> tuple[int, int, int] | None:
+    """A cheap fingerprint of the file: changes whenever the file is replaced or edited."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+class BankSource:
+    """The current bank of one file, reloaded when the file's stamp changes.
+
+    A file that fails to load leaves the last good bank serving; the problem
+    is logged and kept in ``error`` for instructors.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], check_every: float = 1.0):
+        self.path = Path(path)
+        self.check_every = check_every
+        self.error: BankError | None = None
+        self._bank: Bank | None = None
+        self._stamp: tuple[int, int, int] | None = None
+        self._checked = float("-inf")
+        self._lock = threading.Lock()
+
+    def current(self, now: float | None = None) -> Bank | None:
+        """The last good bank (None only if the file has never loaded)."""
+        now = time.monotonic() if now is None else now
+        if now - self._checked >= self.check_every:
+            with self._lock:
+                if now - self._checked >= self.check_every:
+                    self._checked = now
+                    new_stamp = stamp(self.path)
+                    if new_stamp != self._stamp:
+                        self._reload(new_stamp)
+        return self._bank
+
+    def _reload(self, new_stamp: tuple[int, int, int] | None) -> None:
+        self._stamp = new_stamp
+        try:
+            self._bank = load(self.path)
+            self.error = None
+            log.info("loaded %s", self._bank.summary())
+        except BankError as exc:
+            self.error = exc
+            kept = "keeping the last good bank" if self._bank else "no bank to serve yet"
+            log.error("cannot load %s (%s):\n%s", self.path, kept, exc)

@@ -1,0 +1,113 @@
+"""Scores, area scores, the overall score and the verdict. Pure functions.
+
+Answers are stored in the question's own terms (option indexes as written
+in the bank, a number as a decimal string), so the order in which options
+were shown never changes a score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .bank import Likert, Multiple, Numeric, Scheme, Settings, Single, Verdict
+
+Answer = int | list[int] | str | None
+
+
+def score(question: Any, answer: Answer) -> float:
+    """The mark of one answer, from 0 to 1. No answer scores 0."""
+    if answer is None:
+        return 0.0
+    if isinstance(question, Single):
+        return question.option_score(answer)
+    if isinstance(question, Multiple):
+        correct = question.correct_indexes
+        chosen = set(answer)
+        right, wrong = len(chosen & correct), len(chosen - correct)
+        return max(0.0, (right - wrong) / len(correct))
+    if isinstance(question, Numeric):
+        try:
+            return 1.0 if question.accepts(Decimal(answer)) else 0.0
+        except InvalidOperation:
+            return 0.0
+    if isinstance(question, Likert):
+        value = answer if not question.reverse else 6 - answer
+        return (value - 1) / 4
+    raise TypeError(f"unknown question type {type(question).__name__}")
+
+
+def is_correct(question: Any, answer: Answer) -> bool:
+    """Whether an answer earned full marks (for the review's right/wrong mark)."""
+    return answer is not None and score(question, answer) >= 1.0
+
+
+@dataclass(frozen=True)
+class Result:
+    overall: float
+    areas: dict[str, float]
+    verdict: Verdict
+
+
+def area_scores(scheme: Scheme, marks: Iterable[tuple[Any, float]]) -> dict[str, float]:
+    """Weighted mean mark per area, over the questions of the attempt.
+
+    An area whose questions all have weight 0 (disposition items only) has no
+    score and is left out.
+    """
+    got: dict[str, float] = {}
+    most: dict[str, float] = {}
+    for question, mark in marks:
+        got[question.area] = got.get(question.area, 0.0) + question.weight * mark
+        most[question.area] = most.get(question.area, 0.0) + question.weight
+    return {d.id: got[d.id] / most[d.id] for d in scheme.dimensions if most.get(d.id)}
+
+
+def overall_score(scheme: Scheme, areas: Mapping[str, float]) -> float:
+    """The mean of the area scores, weighted by the areas' weights."""
+    weights = {d.id: d.weight for d in scheme.dimensions if d.id in areas}
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    return sum(areas[a] * w for a, w in weights.items()) / total
+
+
+def verdict(scheme: Scheme, overall: float, areas: Mapping[str, float]) -> Verdict:
+    """The first verdict rule whose conditions all hold (the last has none)."""
+    percent = {a: _percent(s) for a, s in areas.items()}
+    for rule in scheme.verdicts:
+        if rule.min_overall is not None and _percent(overall) < rule.min_overall:
+            continue
+        if rule.max_overall is not None and _percent(overall) > rule.max_overall:
+            continue
+        if rule.min_each_area is not None and any(
+            p < rule.min_each_area for p in percent.values()
+        ):
+            continue
+        if any(percent.get(a, 0.0) < floor for a, floor in rule.min_area.items()):
+            continue
+        return rule
+    return scheme.verdicts[-1]
+
+
+def result(scheme: Scheme, marks: Iterable[tuple[Any, float]]) -> Result:
+    areas = area_scores(scheme, marks)
+    overall = overall_score(scheme, areas)
+    return Result(overall=overall, areas=areas, verdict=verdict(scheme, overall, areas))
+
+
+def band(settings: Settings, area_score: float) -> str:
+    """'strength', 'adequate' or 'gap' for an area score from 0 to 1."""
+    percent = _percent(area_score)
+    if percent >= settings.bands.strength:
+        return "strength"
+    if percent >= settings.bands.adequate:
+        return "adequate"
+    return "gap"
+
+
+def _percent(fraction: float) -> float:
+    # Rounded so that 0.75 computed as 0.7499999999999999 still meets a 75% rule.
+    return round(100 * fraction, 9)

@@ -1,0 +1,145 @@
+"""Request plumbing shared by the blueprints.
+
+The store of the request, the current bank, rendering a whole page or (for
+htmx) a block of it, friendly error pages and the security headers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, g, render_template, request, send_file
+from flask_wtf.csrf import CSRFError
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .bank import Bank
+from .store import Store
+from .text import markdown, markdown_inline
+
+MESSAGES = {
+    400: "The request could not be understood. Go back, reload the page and try again.",
+    403: "You do not have access to this page.",
+    404: "There is no page at this address. If you followed a link, check that it was "
+         "copied whole.",
+    405: "This address does not accept that kind of request.",
+    409: "That change conflicts with the current state of this page. Reload it and try again.",
+    413: "What was sent is too large. An answer needs only a few words or numbers.",
+    500: "Something went wrong on our side. Everything you saved before this is safe; "
+         "try again in a moment.",
+    503: "The assessment is being updated. Please try again in a minute.",
+}
+CSRF_MESSAGE = ("This form has expired or did not come from this site, so nothing was saved. "
+                "Reload the page and try again.")
+
+
+def store() -> Store:
+    """The store of this request, opened on first use and closed at its end."""
+    if "store" not in g:
+        g.store = Store(current_app.config["DATABASE"])
+    return g.store
+
+
+def current_bank() -> Bank | None:
+    return current_app.extensions["quiz.bank"].current()
+
+
+def is_htmx() -> bool:
+    """An htmx request that wants a fragment (not a history restore, which needs the page)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render(template: str, status: int = 200, **context: Any) -> Response:
+    """The whole page, or for htmx its ``content`` block with the page title."""
+    if is_htmx():
+        title = render_block(template, "title", **context).strip()
+        body = f"<title>{Markup.escape(title)}</title>\n" + render_block(
+            template, "content", **context
+        )
+    else:
+        body = render_template(template, **context)
+    return Response(body, status=status, mimetype="text/html")
+
+
+def render_fragment(template: str, block: str, status: int = 200, **context: Any) -> Response:
+    """One block of a page, for an htmx request that updates a small region."""
+    return Response(render_block(template, block, **context), status=status, mimetype="text/html")
+
+
+def _close_store(_exc: BaseException | None) -> None:
+    opened = g.pop("store", None)
+    if opened is not None:
+        opened.close()
+
+
+def _security_headers(response: Response) -> Response:
+    config = current_app.config
+    scripts = "'self'" if config["HTMX_FILE"] else f"'self' {_origin(config['HTMX_URL'])}"
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; script-src {scripts}; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    # Attempt URLs carry their token: never send them to another site.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.vary.add("HX-Request")
+    if request.endpoint != "static" and request.endpoint != "htmx_file":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}" if rest else "'self'"
+
+
+def _error_page(exc: HTTPException) -> Response:
+    code = exc.code or 500
+    custom = exc.description != type(exc).description
+    message = exc.description if custom else MESSAGES.get(code, MESSAGES[500])
+    if isinstance(exc, CSRFError):
+        message = CSRF_MESSAGE
+    if code >= 500:
+        current_app.logger.error("%s on %s %s", code, request.method, request.path)
+    return render("error.html", status=code, code=code, message=message)
+
+
+def _unexpected_error(exc: Exception) -> Response:
+    current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
+    return _error_page(InternalServerError())
+
+
+def percent(fraction: float) -> str:
+    """0.745 → '75%' (half up, as people round)."""
+    return f"{int(round(100 * fraction, 6) + 0.5)}%"
+
+
+def _htmx_source() -> dict[str, str]:
+    config = current_app.config
+    url = "/vendor/htmx.min.js" if config["HTMX_FILE"] else config["HTMX_URL"]
+    return {"htmx_url": url, "htmx_integrity": config["HTMX_INTEGRITY"]}
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(_close_store)
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _error_page)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.context_processor(_htmx_source)
+    app.add_template_filter(markdown, "markdown")
+    app.add_template_filter(markdown_inline, "markdown_inline")
+    app.add_template_filter(percent, "percent")
+
+    if app.config["HTMX_FILE"]:
+        @app.get("/vendor/htmx.min.js", endpoint="htmx_file")
+        def htmx_file() -> Response:
+            return send_file(app.config["HTMX_FILE"], mimetype="text/javascript", max_age=3600)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return Response("ok\n", mimetype="text/plain")
