@@ -48,7 +48,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SECRET_KEY=None,
         MAX_CONTENT_LENGTH=64 * 1024,
         MAX_FORM_PARTS=200,
-        WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as the session: no lost answers after a break
+        # A token lives as long as the session, so a long break loses no answer.
+        WTF_CSRF_TIME_LIMIT=None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(days=365),

@@ -15,8 +15,13 @@ from typing import Any
 from .bank import Likert, Multiple, Numeric, Single
 from .scoring import Answer
 
-LIKERT_LABELS = ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
-                 "Strongly agree")
+LIKERT_LABELS = (
+    "Strongly disagree",
+    "Disagree",
+    "Neither agree nor disagree",
+    "Agree",
+    "Strongly agree",
+)
 
 _PLAIN = re.compile(r"[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d{1,2}")

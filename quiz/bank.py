@@ -15,10 +15,10 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 from ruamel.yaml import YAML
@@ -212,7 +212,7 @@ class Likert(QuestionBase):
     reverse: bool = False
 
 
-Question = Annotated[Union[Single, Multiple, Numeric, Likert], Field(discriminator="type")]
+Question = Annotated[Single | Multiple | Numeric | Likert, Field(discriminator="type")]
 QUESTION = TypeAdapter(Question)
 QUESTION_TYPES = ("single", "multiple", "numeric", "likert")
 
@@ -236,6 +236,9 @@ class BankFile(Model):
     self_rating: SelfRating = SelfRating()
     background: tuple[BackgroundItem, ...] = ()
     questions: Annotated[tuple[Any, ...], Field(min_length=1)]
+
+
+DIMENSIONS = TypeAdapter(tuple[Dimension, ...])
 
 
 # --- the bank ----------------------------------------------------------------
@@ -370,17 +373,50 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def _message(loc: tuple[Any, ...], kind: str, msg: str, question_type: str | None) -> str:
+_SENTENCES = {
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be text",
+    "string_too_short": "must not be empty",
+    "string_too_long": "must be at most {max_length} characters",
+    "string_pattern_mismatch": "may hold only lowercase letters, digits and hyphens",
+    "too_short": "needs at least {min_length} items",
+    "too_long": "takes at most {max_length} items",
+    "literal_error": "must be one of {expected}",
+    "greater_than_equal": "must be {ge} or more",
+    "greater_than": "must be more than {gt}",
+    "less_than_equal": "must be {le} or less",
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
+    "dict_type": "must be a mapping of keys to values",
+    "model_type": "must be a mapping of keys to values",
+    "model_attributes_type": "must be a mapping of keys to values",
+}
+
+
+def _message(
+    loc: tuple[Any, ...], kind: str, msg: str, ctx: dict[str, Any] | None, question_type: str | None
+) -> str:
     """A pydantic error said the way an instructor would say it."""
     if kind == "missing":
-        owner = _describe(loc[:-1]) or (f"{question_type} question" if question_type else "the file")
+        owner = _describe(loc[:-1]) or (
+            f"{question_type} question" if question_type else "the file"
+        )
         return f"{owner} needs '{loc[-1]}'"
     if kind == "extra_forbidden":
         return f"unknown key '{_describe(loc)}'"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         return "'type' must be one of " + ", ".join(QUESTION_TYPES)
+    subject = f"'{_describe(loc)}'" if loc else "this entry"
+    if kind in _SENTENCES:
+        return f"{subject} " + _SENTENCES[kind].format(**(ctx or {}))
     msg = msg.removeprefix("Value error, ")
-    return f"{_describe(loc)}: {msg[0].lower() + msg[1:]}" if loc else msg
+    return f"{subject}: {msg[0].lower() + msg[1:]}"
 
 
 # --- loading -----------------------------------------------------------------
@@ -415,7 +451,7 @@ def parse(text: str, filename: str = "questions.yaml") -> Bank:
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
-            add(loc, _message(loc, err["type"], err["msg"], None))
+            add(loc, _message(loc, err["type"], err["msg"], err.get("ctx"), None))
         top = None
 
     questions = []
@@ -429,8 +465,11 @@ def parse(text: str, filename: str = "questions.yaml") -> Bank:
             qtype = qtype if qtype in QUESTION_TYPES else None
             line = _line_of(raw, ("questions", i))
             if qid in first_line:
-                add(("questions", i, "id"), f"duplicate id (first used on line {first_line[qid]})",
-                    qid)
+                add(
+                    ("questions", i, "id"),
+                    f"duplicate id (first used on line {first_line[qid]})",
+                    qid,
+                )
             first_line.setdefault(qid, line)
             try:
                 question = QUESTION.validate_python(_plain(item))
@@ -439,29 +478,38 @@ def parse(text: str, filename: str = "questions.yaml") -> Bank:
                     loc = tuple(err["loc"])
                     if loc and loc[0] == qtype:
                         loc = loc[1:]  # the tag pydantic adds for a discriminated union
-                    add(("questions", i, *loc),
-                        _message(loc, err["type"], err["msg"], qtype), qid)
+                    add(
+                        ("questions", i, *loc),
+                        _message(loc, err["type"], err["msg"], err.get("ctx"), qtype),
+                        qid,
+                    )
                 continue
             for path, message in _question_problems(question):
                 add(("questions", i, *path), message, qid)
             questions.append((i, question))
 
-    if top is None:
-        raise BankError(problems)
-
-    area_ids = [d.id for d in top.dimensions]
-    for path, message in _scheme_problems(top):
-        add(path, message)
+    if top is not None:
+        area_ids = [d.id for d in top.dimensions]
+        for path, message in _scheme_problems(top):
+            add(path, message)
+    else:  # another section is broken: still check the questions' areas if we can
+        try:
+            area_ids = [d.id for d in DIMENSIONS.validate_python(_plain(raw.get("dimensions")))]
+        except ValidationError:
+            area_ids = None
     for i, question in questions:
-        if question.area not in area_ids:
-            add(("questions", i, "area"),
-                f"unknown area '{question.area}' (areas: {', '.join(area_ids)})", question.id)
-    if not problems:  # an area may look empty only because its questions are broken
+        if area_ids is not None and question.area not in area_ids:
+            add(
+                ("questions", i, "area"),
+                f"unknown area '{question.area}' (areas: {', '.join(area_ids)})",
+                question.id,
+            )
+    if top is not None and not problems:  # an area may look empty only because of other problems
         for j, dim in enumerate(top.dimensions):
             if sum(q.weight for _, q in questions if q.area == dim.id) <= 0:
                 add(("dimensions", j), f"area '{dim.id}' has no question with a weight above 0")
 
-    if problems:
+    if problems or top is None:
         raise BankError(sorted(problems, key=lambda p: p.line))
     scheme = Scheme(top.settings, top.dimensions, top.verdicts, top.self_rating, top.background)
     return Bank(scheme=scheme, questions=tuple(q for _, q in questions), path=filename)
@@ -486,8 +534,13 @@ def _question_problems(q: Any) -> list[tuple[tuple[Any, ...], str]]:
             elif max(o.score for o in q.options) != 1:
                 out.append((("options",), "the best option needs a score of 1"))
         elif sum(bool(m) for m in marked) != 1:
-            out.append((("options",), "single question needs exactly one option with "
-                        "'correct: true' (or a 'score' on every option)"))
+            out.append(
+                (
+                    ("options",),
+                    "single question needs exactly one option with "
+                    "'correct: true' (or a 'score' on every option)",
+                )
+            )
     elif q.type == "multiple":
         if any(o.score is not None for o in q.options):
             out.append((("options",), "multiple question options take 'correct', not 'score'"))
@@ -506,7 +559,9 @@ def _scheme_problems(top: BankFile) -> list[tuple[tuple[Any, ...], str]]:
         if dim.id in area_ids[:j]:
             out.append((("dimensions", j, "id"), f"duplicate area id '{dim.id}'"))
     if top.settings.bands.adequate > top.settings.bands.strength:
-        out.append((("settings", "bands"), "the adequate band cannot start above the strength band"))
+        out.append(
+            (("settings", "bands"), "the adequate band cannot start above the strength band")
+        )
     verdict_ids: list[str] = []
     for j, verdict in enumerate(top.verdicts):
         if verdict.id in verdict_ids:
@@ -516,8 +571,12 @@ def _scheme_problems(top: BankFile) -> list[tuple[tuple[Any, ...], str]]:
             if area not in area_ids:
                 out.append((("verdicts", j, "min_area", area), f"unknown area '{area}'"))
     if not top.verdicts[-1].is_catch_all:
-        out.append((("verdicts", len(top.verdicts) - 1),
-                    "the last verdict must have no conditions, so that every result gets one"))
+        out.append(
+            (
+                ("verdicts", len(top.verdicts) - 1),
+                "the last verdict must have no conditions, so that every result gets one",
+            )
+        )
     item_ids: list[str] = []
     for j, item in enumerate(top.background):
         if item.id in item_ids:

@@ -56,3 +56,7 @@ def init_db() -> None:
         click.echo(f"{app.config['DATABASE']}: schema version {store.schema_version()}")
     finally:
         store.close()
+
+
+if __name__ == "__main__":
+    main()

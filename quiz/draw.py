@@ -33,12 +33,14 @@ def draw(bank: Bank, seed: str) -> list[dict[str, Any]]:
                 if bank.settings.shuffle_options:
                     rng.shuffle(order)
             body = question.version_body()
-            items.append({
-                "hash": version_hash(body),
-                "question_id": question.id,
-                "type": question.type,
-                "area": question.area,
-                "body": body,
-                "order": order,
-            })
+            items.append(
+                {
+                    "hash": version_hash(body),
+                    "question_id": question.id,
+                    "type": question.type,
+                    "area": question.area,
+                    "body": body,
+                    "order": order,
+                }
+            )
     return items

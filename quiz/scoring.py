@@ -82,9 +82,7 @@ def verdict(scheme: Scheme, overall: float, areas: Mapping[str, float]) -> Verdi
             continue
         if rule.max_overall is not None and _percent(overall) > rule.max_overall:
             continue
-        if rule.min_each_area is not None and any(
-            p < rule.min_each_area for p in percent.values()
-        ):
+        if rule.min_each_area is not None and any(p < rule.min_each_area for p in percent.values()):
             continue
         if any(percent.get(a, 0.0) < floor for a, floor in rule.min_area.items()):
             continue

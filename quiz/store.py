@@ -107,8 +107,9 @@ class StoreError(Exception):
 class Store:
     def __init__(self, path: str | Path):
         self.path = str(path)
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
-                               check_same_thread=False)
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self.db = sqlite_utils.Database(conn)
@@ -189,8 +190,12 @@ class Store:
                 "INSERT INTO attempt_items (attempt_id, position, version_hash, option_order) "
                 "VALUES (?, ?, ?, ?)",
                 [
-                    (attempt_id, n, item["hash"],
-                     _dumps(item["order"]) if item["order"] is not None else None)
+                    (
+                        attempt_id,
+                        n,
+                        item["hash"],
+                        _dumps(item["order"]) if item["order"] is not None else None,
+                    )
                     for n, item in enumerate(items, start=1)
                 ],
             )
@@ -198,14 +203,16 @@ class Store:
 
     def attempt(self, token: str) -> dict[str, Any] | None:
         """An attempt by its token, with its scheme and its number of questions."""
-        rows = list(self.db.query(
-            "SELECT attempts.*, schemes.body AS scheme_body, "
-            "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id) AS total, "
-            "(SELECT count(*) FROM responses WHERE attempt_id = attempts.id) AS answered "
-            "FROM attempts JOIN schemes ON schemes.hash = attempts.scheme_hash "
-            "WHERE token = ?",
-            [token],
-        ))
+        rows = list(
+            self.db.query(
+                "SELECT attempts.*, schemes.body AS scheme_body, "
+                "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id) AS total, "
+                "(SELECT count(*) FROM responses WHERE attempt_id = attempts.id) AS answered "
+                "FROM attempts JOIN schemes ON schemes.hash = attempts.scheme_hash "
+                "WHERE token = ?",
+                [token],
+            )
+        )
         if not rows:
             return None
         row = rows[0]
@@ -233,16 +240,20 @@ class Store:
             rows.append(row)
         return rows
 
-    def save_answer(self, attempt_id: int, position: int, version_hash: str, answer: Any,
-                    score: float) -> bool:
+    def save_answer(
+        self, attempt_id: int, position: int, version_hash: str, answer: Any, score: float
+    ) -> bool:
         """Record (or replace) an answer; False if the attempt is already finished."""
         stamp = now()
         cursor = self.db.execute(
-            "INSERT INTO responses (attempt_id, position, version_hash, answer, score, answered_at) "
-            "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS "
-            "(SELECT 1 FROM attempts WHERE id = ? AND finished_at IS NULL) "
-            "ON CONFLICT (attempt_id, position) DO UPDATE SET "
-            "answer = excluded.answer, score = excluded.score, answered_at = excluded.answered_at",
+            """
+            INSERT INTO responses
+                (attempt_id, position, version_hash, answer, score, answered_at)
+            SELECT ?, ?, ?, ?, ?, ?
+            WHERE EXISTS (SELECT 1 FROM attempts WHERE id = ? AND finished_at IS NULL)
+            ON CONFLICT (attempt_id, position) DO UPDATE SET
+                answer = excluded.answer, score = excluded.score, answered_at = excluded.answered_at
+            """,
             [attempt_id, position, version_hash, _dumps(answer), score, stamp, attempt_id],
         )
         return cursor.rowcount > 0
@@ -268,8 +279,9 @@ class Store:
             [position, now(), attempt_id, position],
         )
 
-    def save_profile(self, attempt_id: int, display_name: str | None,
-                     profile: dict[str, Any]) -> bool:
+    def save_profile(
+        self, attempt_id: int, display_name: str | None, profile: dict[str, Any]
+    ) -> bool:
         cursor = self.db.execute(
             "UPDATE attempts SET display_name = ?, profile = ?, updated_at = ? "
             "WHERE id = ? AND finished_at IS NULL",
@@ -277,8 +289,9 @@ class Store:
         )
         return cursor.rowcount > 0
 
-    def finish(self, attempt_id: int, overall: float, verdict: str,
-               areas: dict[str, float]) -> bool:
+    def finish(
+        self, attempt_id: int, overall: float, verdict: str, areas: dict[str, float]
+    ) -> bool:
         """Close the attempt with its scores; False (and no change) if it was already closed."""
         with self.transaction():
             cursor = self.db.execute(
@@ -304,13 +317,15 @@ class Store:
 
     def open_attempts(self, taker: str) -> list[dict[str, Any]]:
         """The taker's attempts in progress, newest first."""
-        return list(self.db.query(
-            "SELECT token, position, started_at, updated_at, "
-            "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id) AS total, "
-            "(SELECT count(*) FROM responses WHERE attempt_id = attempts.id) AS answered "
-            "FROM attempts WHERE taker = ? AND finished_at IS NULL ORDER BY id DESC",
-            [taker],
-        ))
+        return list(
+            self.db.query(
+                "SELECT token, position, started_at, updated_at, "
+                "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id) AS total, "
+                "(SELECT count(*) FROM responses WHERE attempt_id = attempts.id) AS answered "
+                "FROM attempts WHERE taker = ? AND finished_at IS NULL ORDER BY id DESC",
+                [taker],
+            )
+        )
 
     def count_answers(self) -> int:
         return self.db.execute("SELECT count(*) FROM responses").fetchone()[0]

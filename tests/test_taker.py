@@ -1,0 +1,465 @@
+"""The taker's journey through Flask's test client, on a real SQLite file."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from quiz import create_app
+from quiz.bank import question_from_body
+from quiz.store import Store
+from quiz.text import markdown
+
+from .helpers import Taker, csrf_token
+
+HX = {"HX-Request": "true"}
+
+
+def items(app, token):
+    store = Store(app.config["DATABASE"])
+    try:
+        return store.items(store.attempt(token)["id"])
+    finally:
+        store.close()
+
+
+def right_values(item) -> list[str]:
+    """The form values that answer an item fully right (the best option, for judgement items)."""
+    q = question_from_body(item["body"])
+    order = item["option_order"]
+    if q.type == "single":
+        best = max(range(len(q.options)), key=q.option_score)
+        return [str(order.index(best))]
+    if q.type == "multiple":
+        return [str(order.index(i)) for i in sorted(q.correct_indexes)]
+    if q.type == "numeric":
+        return [f"{q.answer:g}"]
+    return ["5" if not q.reverse else "1"]
+
+
+def wrong_values(item) -> list[str]:
+    q = question_from_body(item["body"])
+    order = item["option_order"]
+    if q.type == "single":
+        worst = min(range(len(q.options)), key=q.option_score)
+        return [str(order.index(worst))]
+    if q.type == "multiple":
+        return [str(order.index(i)) for i in range(len(q.options)) if i not in q.correct_indexes]
+    if q.type == "numeric":
+        return [f"{q.answer * 3 + 7:g}"]
+    return ["1" if not q.reverse else "5"]
+
+
+def answer_all(app, taker, values=right_values):
+    for item in items(app, taker.token):
+        response = taker.post(item["position"], values(item))
+        assert response.status_code == 303
+
+
+def count_responses(app) -> int:
+    store = Store(app.config["DATABASE"])
+    try:
+        return store.count_answers()
+    finally:
+        store.close()
+
+
+# --- landing, start, about -----------------------------------------------------
+
+
+def test_landing_page_explains_the_role_and_offers_one_start(client):
+    html = client.get("/").data.decode()
+    assert "Start the assessment" in html and html.count('action="/start"') == 1
+    for fact in (
+        "supervise the e-commerce department",
+        "$92,000",
+        "$61,000 and $113,000",
+        "six to seven years",
+        "marketing analyst",
+        "20 minutes",
+        "What is stored",
+    ):
+        assert fact in html
+    for area in ("Technical", "Business", "Analytical", "Client-facing"):
+        assert f"<dt>{area}</dt>" in html
+
+
+def test_start_creates_an_attempt_with_an_unguessable_token(client):
+    taker = Taker(client)
+    token = taker.start()
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", token)  # 24 random bytes = 192 bits
+    assert client.get(f"/a/{token}/about").status_code == 200
+
+
+def test_profile_is_saved_and_refilled(app, client, taker):
+    response = client.post(
+        f"{taker.base}/about",
+        data={
+            "csrf_token": taker.csrf,
+            "display_name": "  Ann   Lee ",
+            "rate-technical": "4",
+            "rate-analytical": "2",
+            "bg-degree": "master",
+            "bg-roles": ["forecaster", "ecommerce-sales"],
+        },
+    )
+    assert response.status_code == 303 and response.headers["Location"] == f"{taker.base}/q/1"
+    html = client.get(f"{taker.base}/about").data.decode()
+    assert 'value="Ann Lee"' in html
+    assert re.search(r'name="rate-technical" value="4"\s*checked', html)
+    assert re.search(r'name="bg-roles" value="forecaster"\s*checked', html)
+    assert re.search(r'name="bg-roles" value="ecommerce-sales"\s*checked', html)
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("rate-technical", "9", "Rate each area from 1 to 5."),
+        ("bg-degree", "phd-in-magic", "Choose from the options given"),
+        ("display_name", "x" * 61, "Please keep your name to 60 characters."),
+    ],
+)
+def test_bad_profile_input_is_refused_and_kept(client, taker, field, value, message):
+    response = client.post(
+        f"{taker.base}/about",
+        data={
+            "csrf_token": taker.csrf,
+            "display_name": "Kept",
+            field: value,
+        },
+    )
+    assert response.status_code == 400
+    html = response.data.decode()
+    assert message in html
+    if field != "display_name":
+        assert 'value="Kept"' in html
+
+
+# --- answering -----------------------------------------------------------------
+
+
+def test_question_page_shows_progress_and_no_answer_key(app, client, taker):
+    first = items(app, taker.token)[0]
+    q = question_from_body(first["body"])
+    html = taker.page(1)
+    total = len(items(app, taker.token))
+    assert f"Question 1 of {total} · Technical" in html
+    assert q.explanation[:40] not in html
+    assert "correct" not in html.lower() and "score" not in html.lower()
+    for item in items(app, taker.token):
+        page = taker.page(item["position"])
+        assert question_from_body(item["body"]).explanation[:40] not in page
+
+
+def test_complete_attempt_without_javascript(app, client, taker):
+    answer_all(app, taker)
+    assert taker.client.get(f"{taker.base}/finish").status_code == 200
+    response = taker.finish()
+    assert response.status_code == 303 and response.headers["Location"] == f"{taker.base}/result"
+    html = client.get(f"{taker.base}/result").data.decode()
+    assert "Strong fit" in html and "Overall score: <strong>100%</strong>" in html
+    for item in items(app, taker.token):
+        assert markdown(question_from_body(item["body"]).explanation) in html
+    assert html.count('class="review-item') == len(items(app, taker.token))
+
+
+def test_all_wrong_gives_the_last_verdict(app, client, taker):
+    answer_all(app, taker, wrong_values)
+    taker.finish()
+    html = client.get(f"{taker.base}/result").data.decode()
+    assert "Not yet a fit" in html and "Overall score: <strong>0%</strong>" in html
+    assert "Right answer" in html and "Your answer" in html
+
+
+def test_navigation_with_back_next_and_finish(app, taker):
+    total = len(items(app, taker.token))
+    assert taker.post(1, nav="back").headers["Location"] == f"{taker.base}/about"
+    assert taker.post(1, nav="next").headers["Location"] == f"{taker.base}/q/2"
+    assert taker.post(3, nav="back").headers["Location"] == f"{taker.base}/q/2"
+    assert taker.post(2, nav="finish").headers["Location"] == f"{taker.base}/finish"
+    assert taker.post(total, nav="next").headers["Location"] == f"{taker.base}/finish"
+
+
+def test_finish_page_lists_unanswered_questions(app, client, taker):
+    all_items = items(app, taker.token)
+    taker.post(1, right_values(all_items[0]))
+    html = client.get(f"{taker.base}/finish").data.decode()
+    assert f"You have answered 1 of {len(all_items)} questions." in html
+    assert f'href="{taker.base}/q/1"' not in html
+    assert f'href="{taker.base}/q/2"' in html
+
+
+def test_saved_answer_is_shown_again(app, taker):
+    item = items(app, taker.token)[0]
+    value = right_values(item)[0]
+    taker.post(1, value)
+    assert re.search(rf'name="answer" value="{value}"\s*checked', taker.page(1))
+
+
+def test_double_submit_and_double_finish_are_harmless(app, client, taker):
+    item = items(app, taker.token)[0]
+    taker.post(1, right_values(item))
+    taker.post(1, right_values(item))
+    assert count_responses(app) == 1
+    first, second = taker.finish(), taker.finish()
+    assert first.status_code == second.status_code == 303
+    assert client.get(f"{taker.base}/result").status_code == 200
+
+
+def test_answers_after_finish_are_refused_and_change_nothing(app, client, taker):
+    item = items(app, taker.token)[0]
+    taker.post(1, right_values(item))
+    taker.finish()
+    response = taker.post(1, wrong_values(item))
+    assert response.status_code == 409
+    assert "This attempt is finished" in response.data.decode()
+    assert items(app, taker.token)[0]["score"] == 1.0
+    assert client.post(f"{taker.base}/about", data={"csrf_token": taker.csrf}).status_code == 409
+
+
+def test_clearing_an_answer(app, taker):
+    multiple = next(i for i in items(app, taker.token) if i["body"]["type"] == "multiple")
+    taker.post(multiple["position"], right_values(multiple))
+    assert count_responses(app) == 1
+    taker.post(multiple["position"], None)
+    assert count_responses(app) == 0
+
+
+# --- bad input -----------------------------------------------------------------
+
+
+def numeric_item(app, taker):
+    return next(i for i in items(app, taker.token) if i["body"]["type"] == "numeric")
+
+
+def test_a_non_number_is_refused_and_kept_in_the_field(app, taker):
+    item = numeric_item(app, taker)
+    response = taker.post(item["position"], "about forty")
+    assert response.status_code == 400
+    html = response.data.decode()
+    assert "is not a number. Enter a number such as 43.2." in html
+    assert 'value="about forty"' in html and 'aria-invalid="true"' in html
+    assert count_responses(app) == 0
+
+
+def test_an_unknown_option_is_refused(app, taker):
+    response = taker.post(1, "17")
+    assert response.status_code == 400
+    assert "That option is not one of this question&#39;s choices." in response.data.decode()
+    assert count_responses(app) == 0
+
+
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("/q/99", "This attempt has no question 99"),
+        ("/q/0", "This attempt has no question 0"),
+    ],
+)
+def test_a_question_not_in_the_attempt_is_404(taker, path, message):
+    response = taker.client.post(taker.base + path, data={"csrf_token": taker.csrf, "answer": "0"})
+    assert response.status_code == 404 and message in response.data.decode()
+    assert taker.client.get(taker.base + path).status_code == 404
+
+
+@pytest.mark.parametrize("token", ["A" * 32, "short", "x" * 300, "%00"])
+def test_unknown_tokens_are_404(client, token):
+    for path in ("", "/about", "/q/1", "/finish", "/result"):
+        response = client.get(f"/a/{token}{path}")
+        assert response.status_code == 404
+        assert "There is no attempt at this address" in response.data.decode()
+
+
+def test_unknown_navigation_is_400(taker):
+    response = taker.post(1, nav="sideways")
+    assert (
+        response.status_code == 400
+        and "Use the Back, Next or Finish buttons" in response.data.decode()
+    )
+
+
+@pytest.mark.parametrize("token", [None, "forged"])
+def test_missing_or_wrong_csrf_token_is_400_and_saves_nothing(app, taker, token):
+    data = {"answer": right_values(items(app, taker.token)[0]), "nav": "next"}
+    if token:
+        data["csrf_token"] = token
+    response = taker.client.post(f"{taker.base}/q/1", data=data)
+    assert response.status_code == 400
+    assert "did not come from this site, so nothing was saved" in response.data.decode()
+    assert count_responses(app) == 0
+    assert taker.client.post("/start", data={}).status_code == 400
+
+
+def test_csrf_token_in_the_htmx_header_is_accepted(app, taker):
+    value = right_values(items(app, taker.token)[0])
+    response = taker.client.post(
+        f"{taker.base}/q/1",
+        data={"answer": value, "nav": "save"},
+        headers={**HX, "X-CSRFToken": taker.csrf},
+    )
+    assert response.status_code == 200 and count_responses(app) == 1
+
+
+def test_huge_body_is_413(app, taker):
+    response = taker.client.post(
+        f"{taker.base}/q/1", data={"csrf_token": taker.csrf, "answer": "1" * 200_000}
+    )
+    assert response.status_code == 413
+    assert "too large" in response.data.decode()
+    assert count_responses(app) == 0
+
+
+def test_wrong_method_is_405_with_a_sentence(client):
+    response = client.get("/start")
+    assert response.status_code == 405
+    assert "does not accept that kind of request" in response.data.decode()
+
+
+# --- htmx ----------------------------------------------------------------------
+
+
+def test_htmx_navigation_returns_the_next_question_block(app, taker):
+    value = right_values(items(app, taker.token)[0])
+    response = taker.client.post(
+        f"{taker.base}/q/1",
+        headers=HX,
+        data={"csrf_token": taker.csrf, "answer": value, "nav": "next"},
+    )
+    assert response.status_code == 200
+    html = response.data.decode()
+    assert "<html" not in html and "<title>Question 2 of" in html
+    assert 'id="question-heading"' in html and "Question 2 of" in html
+    assert response.headers["HX-Push-Url"] == f"{taker.base}/q/2"
+    assert "HX-Request" in response.headers["Vary"]
+    assert count_responses(app) == 1
+
+
+def test_htmx_back_from_the_first_and_finish_blocks(taker):
+    back = taker.client.post(
+        f"{taker.base}/q/1", headers=HX, data={"csrf_token": taker.csrf, "nav": "back"}
+    )
+    assert (
+        back.headers["HX-Push-Url"] == f"{taker.base}/about" and "About you" in back.data.decode()
+    )
+    done = taker.client.post(
+        f"{taker.base}/q/1", headers=HX, data={"csrf_token": taker.csrf, "nav": "finish"}
+    )
+    assert done.headers["HX-Push-Url"] == f"{taker.base}/finish"
+    assert "Review and finish" in done.data.decode()
+
+
+def test_htmx_autosave_returns_only_the_status(app, taker):
+    item = numeric_item(app, taker)
+    url = f"{taker.base}/q/{item['position']}"
+    ok = taker.client.post(
+        url, headers=HX, data={"csrf_token": taker.csrf, "nav": "save", "answer": "12"}
+    )
+    assert ok.status_code == 200 and ok.data.decode().strip() == "Answer saved."
+    assert "HX-Push-Url" not in ok.headers
+    bad = taker.client.post(
+        url, headers=HX, data={"csrf_token": taker.csrf, "nav": "save", "answer": "twelve"}
+    )
+    assert bad.status_code == 400 and "is not a number" in bad.data.decode()
+    assert "<form" not in bad.data.decode()
+
+
+def test_htmx_get_returns_a_block_and_history_restore_the_whole_page(taker):
+    block = taker.client.get(f"{taker.base}/q/2", headers=HX).data.decode()
+    assert "<html" not in block and "Question 2 of" in block
+    page = taker.client.get(
+        f"{taker.base}/q/2", headers={**HX, "HX-History-Restore-Request": "true"}
+    ).data.decode()
+    assert page.lstrip().startswith("<!doctype html>")
+
+
+def test_htmx_errors_are_blocks_too(taker):
+    response = taker.client.post(f"{taker.base}/q/99", headers=HX, data={"csrf_token": taker.csrf})
+    assert response.status_code == 404
+    assert "<html" not in response.data.decode() and "no question 99" in response.data.decode()
+
+
+# --- resuming ----------------------------------------------------------------
+
+
+def test_resume_goes_to_the_last_screen(app, taker):
+    taker.post(1, right_values(items(app, taker.token)[0]))
+    taker.post(2, nav="next")
+    taker.page(3)
+    response = taker.client.get(taker.base)
+    assert response.status_code == 303 and response.headers["Location"] == f"{taker.base}/q/3"
+
+
+def test_landing_page_offers_to_continue_only_to_the_same_browser(app, client, taker):
+    assert f'href="{taker.base}"' in client.get("/").data.decode()
+    stranger = app.test_client()
+    assert f'href="{taker.base}"' not in stranger.get("/").data.decode()
+    taker.finish()
+    assert f'href="{taker.base}"' not in client.get("/").data.decode()
+
+
+def test_an_attempt_survives_a_server_restart(app, taker, tmp_path, bank_file):
+    item = items(app, taker.token)[0]
+    taker.post(1, right_values(item))
+    restarted = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": app.config["DATABASE"],
+            "QUESTIONS": str(bank_file),
+            "SECRET_KEY": "test-secret",
+        }
+    )
+    client = restarted.test_client()
+    client.set_cookie("session", taker.client.get_cookie("session").value)
+    assert f'href="{taker.base}"' in client.get("/").data.decode()
+    html = client.get(f"{taker.base}/q/1").data.decode()
+    assert re.search(rf'value="{right_values(item)[0]}"\s*checked', html)
+    response = client.post(
+        f"{taker.base}/q/1", data={"csrf_token": csrf_token(html), "nav": "next"}
+    )
+    assert response.status_code == 303
+
+
+# --- versions --------------------------------------------------------------------
+
+
+def test_editing_the_bank_never_changes_a_started_or_finished_attempt(app, client, bank_file):
+    done, running = Taker(client), Taker(client)
+    done.start()
+    answer_all(app, done)
+    done.finish()
+    running.start()
+    before = client.get(f"{done.base}/result").data.decode()
+
+    text = bank_file.read_text()
+    old = "Up to what **Largest Contentful Paint** (LCP) is a product page rated *good*?"
+    bank_file.write_text(text.replace(old, "Which LCP is *good*, edited?"))
+    import os
+
+    st = os.stat(bank_file)
+    os.utime(bank_file, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+
+    fresh = Taker(client)
+    fresh.start()
+    assert "edited?" in fresh.page(1)
+    assert "edited?" not in running.page(1) and "Largest Contentful Paint" in running.page(1)
+    assert client.get(f"{done.base}/result").data.decode() == before
+
+
+def test_a_broken_bank_at_start_up_is_a_503_not_a_crash(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("questions: [\n")
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(tmp_path / "q.db"),
+            "QUESTIONS": str(broken),
+            "SECRET_KEY": "k",
+        }
+    )
+    client = app.test_client()
+    landing = client.get("/")
+    assert landing.status_code == 200 and "being updated" in landing.data.decode()
+    response = client.post("/start", data={"csrf_token": csrf_token(landing.data)})
+    assert response.status_code == 503
+    assert "The assessment is being updated" in response.data.decode()
