@@ -119,4 +119,4 @@ def key(question: Any) -> str:
 def with_unit(value: str, unit: str | None) -> str:
     if not unit:
         return value
-    return f"{value}{unit}" if unit in ("%", "‰") else f"{value} {unit}"
+    return f"{value}{unit}" if unit in ("%", "‰", ":1") else f"{value} {unit}"

@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -67,7 +67,13 @@ class Dimension(Model):
     name: Text
     weight: Annotated[float, Field(gt=0)] = 1.0
     description: str = ""
+    prefix: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")] | None = None
     feedback: dict[Literal["strength", "adequate", "gap"], BandFeedback] = {}
+
+    @property
+    def id_prefix(self) -> str:
+        """What the ids of the area's questions start with: 'te-' for 'technical'."""
+        return self.prefix or f"{self.id[:2]}-"
 
 
 class Verdict(Model):
@@ -286,6 +292,8 @@ class Bank:
     scheme: Scheme
     questions: tuple[Single | Multiple | Numeric | Likert, ...]
     path: str = ""
+    # The line of each question ('id') and area ('area:id') in the file, for lint messages.
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def by_id(self) -> dict[str, Single | Multiple | Numeric | Likert]:
@@ -512,7 +520,11 @@ def parse(text: str, filename: str = "questions.yaml") -> Bank:
     if problems or top is None:
         raise BankError(sorted(problems, key=lambda p: p.line))
     scheme = Scheme(top.settings, top.dimensions, top.verdicts, top.self_rating, top.background)
-    return Bank(scheme=scheme, questions=tuple(q for _, q in questions), path=filename)
+    lines = {q.id: _line_of(raw, ("questions", i)) for i, q in questions}
+    lines.update(
+        {f"area:{d.id}": _line_of(raw, ("dimensions", j)) for j, d in enumerate(top.dimensions)}
+    )
+    return Bank(scheme=scheme, questions=tuple(q for _, q in questions), path=filename, lines=lines)
 
 
 def _question_problems(q: Any) -> list[tuple[tuple[Any, ...], str]]:

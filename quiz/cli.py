@@ -9,6 +9,7 @@ import click
 
 from . import bundled, create_app
 from .bank import BankError, load
+from .lint import counts, lint
 from .store import Store
 
 
@@ -33,18 +34,29 @@ def serve(host: str, port: int) -> None:
 
 @main.command()
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
-def validate(path: str | None) -> None:
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also check content quality: coverage, explanations, options, "
+    "duplicates, answer positions, units, difficulty.",
+)
+def validate(path: str | None, strict: bool) -> None:
     """Check a question bank; list every problem, or print its counts."""
     path = path or os.environ.get("QUIZ_QUESTIONS") or str(bundled("questions.yaml"))
     try:
         bank = load(path)
+        problems = lint(bank) if strict else []
     except BankError as exc:
-        for problem in exc.problems:
+        problems = exc.problems
+    if problems:
+        for problem in problems:
             click.echo(str(problem), err=True)
-        count = len(exc.problems)
+        count = len(problems)
         click.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
         sys.exit(1)
     click.echo(bank.summary())
+    if strict:
+        click.echo(counts(bank))
 
 
 @main.command("init-db")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+SMALL_BANK = Path(__file__).parent / "data" / "small-bank.yaml"
 
 
 def csrf_token(html: str | bytes) -> str:

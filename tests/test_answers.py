@@ -6,11 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from quiz import bundled
 from quiz.answers import AnswerError, describe, key, parse_number, read_answer
 from quiz.bank import load
 
-BANK = load(bundled("questions.yaml"))
+from .helpers import SMALL_BANK
+
+BANK = load(SMALL_BANK)
 
 
 @pytest.mark.parametrize(

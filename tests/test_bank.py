@@ -11,7 +11,9 @@ import pytest
 from quiz import bundled
 from quiz.bank import BankError, BankSource, load, parse, question_from_body, version_hash
 
-TEXT = bundled("questions.yaml").read_text()
+from .helpers import SMALL_BANK
+
+TEXT = SMALL_BANK.read_text()
 
 
 def line_of(text: str, needle: str) -> int:

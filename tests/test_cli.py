@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -18,7 +19,39 @@ from quiz.cli import main
 def test_validate_prints_a_summary_and_exits_0():
     result = CliRunner().invoke(main, ["validate", str(bundled("questions.yaml"))])
     assert result.exit_code == 0
-    assert "16 questions (technical 4, business 4, analytical 4, client 4;" in result.output
+    assert re.search(
+        r"questions.yaml: \d+ questions \(technical \d+, business \d+, "
+        r"analytical \d+, client \d+; single \d+, multiple \d+, numeric \d+, "
+        r"likert \d+\)$",
+        result.output.strip(),
+    )
+
+
+def test_strict_validation_passes_on_the_bundled_bank_and_prints_the_counts():
+    result = CliRunner().invoke(main, ["validate", "--strict", str(bundled("questions.yaml"))])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[1].split() == [
+        "area",
+        "single",
+        "judgement",
+        "multiple",
+        "numeric",
+        "easy",
+        "medium",
+        "hard",
+        "scored",
+        "unscored",
+    ]
+    assert [line.split()[0] for line in lines[2:]] == [
+        "technical",
+        "business",
+        "analytical",
+        "client",
+        "all",
+    ]
+    for line in lines[2:6]:
+        assert int(line.split()[8]) >= 14
 
 
 def test_validate_defaults_to_quiz_questions(monkeypatch, bank_file):
@@ -46,7 +79,7 @@ def test_init_db_creates_and_reports_the_schema(tmp_path, monkeypatch):
     monkeypatch.delenv("QUIZ_DATABASE", raising=False)
     result = CliRunner().invoke(main, ["init-db"])
     assert result.exit_code == 0
-    assert result.output.strip() == f"{tmp_path / 'quiz.db'}: schema version 2"
+    assert result.stdout.strip() == f"{tmp_path / 'quiz.db'}: schema version 2"
 
 
 def free_port() -> int:

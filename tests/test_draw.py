@@ -1,10 +1,11 @@
 """Drawing an attempt's questions and option orders."""
 
-from quiz import bundled
 from quiz.bank import load
 from quiz.draw import draw
 
-BANK = load(bundled("questions.yaml"))
+from .helpers import SMALL_BANK
+
+BANK = load(SMALL_BANK)
 
 
 def test_every_question_once_grouped_by_area_in_bank_order():

@@ -6,11 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quiz import bundled
 from quiz.bank import Likert, Multiple, Numeric, Option, Single, load
 from quiz.scoring import area_scores, band, is_correct, overall_score, result, score, verdict
 
-BANK = load(bundled("questions.yaml"))
+from .helpers import SMALL_BANK
+
+BANK = load(SMALL_BANK)
 SCHEME = BANK.scheme
 
 
