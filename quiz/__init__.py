@@ -57,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         HTMX_INTEGRITY=HTMX_INTEGRITY,
         HTMX_FILE=None,  # a local copy of htmx.min.js, served instead of the CDN (offline, tests)
         BANK_CHECK_SECONDS=1.0,
+        RETENTION_DAYS=730,  # a taker's data is deleted this long after their last visit
     )
     app.config.from_prefixed_env("QUIZ")
     if config:
@@ -72,6 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     store = Store(app.config["DATABASE"])
     try:
         store.migrate()
+        store.purge(web.retention_cutoff(app.config))
     finally:
         store.close()
 
@@ -83,9 +85,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     web.init_app(app)
 
-    from . import taker
+    from . import history, taker
 
     app.register_blueprint(taker.bp)
+    app.register_blueprint(history.bp)
     return app
 
 

@@ -106,6 +106,11 @@ def band(settings: Settings, area_score: float) -> str:
     return "gap"
 
 
+def percent(fraction: float) -> int:
+    """A score as a whole percentage, rounded half up as people round: 0.745 is 75."""
+    return int(_percent(fraction) + 0.5)
+
+
 def _percent(fraction: float) -> float:
     # Rounded so that 0.75 computed as 0.7499999999999999 still meets a 75% rule.
     return round(100 * fraction, 9)

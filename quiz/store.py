@@ -88,6 +88,19 @@ MIGRATIONS: list[str] = [
     ALTER TABLE attempts DROP COLUMN scores;
     CREATE INDEX attempts_finished_at ON attempts(finished_at);
     """,
+    # 3: takers get a row of their own: the private recovery link that brings
+    # their history to another device, and the last visit that retention counts from.
+    """
+    CREATE TABLE takers (
+        key TEXT PRIMARY KEY,
+        recovery TEXT UNIQUE,
+        created_at TEXT NOT NULL,
+        seen_at TEXT NOT NULL
+    );
+    INSERT INTO takers (key, created_at, seen_at)
+        SELECT taker, min(started_at), max(updated_at) FROM attempts GROUP BY taker;
+    CREATE INDEX takers_seen_at ON takers(seen_at);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -111,6 +124,8 @@ class Store:
             self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
         )
         conn.execute("PRAGMA foreign_keys = ON")
+        # Deleted answers are overwritten on disk, not merely unlinked.
+        conn.execute("PRAGMA secure_delete = ON")
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self.db = sqlite_utils.Database(conn)
 
@@ -186,6 +201,11 @@ class Store:
                 [token, taker, scheme_hash, stamp, stamp],
             )
             attempt_id = cursor.lastrowid
+            self.db.execute(
+                "INSERT INTO takers (key, created_at, seen_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at",
+                [taker, stamp, stamp],
+            )
             self.db.conn.executemany(
                 "INSERT INTO attempt_items (attempt_id, position, version_hash, option_order) "
                 "VALUES (?, ?, ?, ?)",
@@ -326,6 +346,88 @@ class Store:
                 [taker],
             )
         )
+
+    # --- a taker's history ---------------------------------------------------
+
+    def taker_attempts(self, taker: str) -> list[dict[str, Any]]:
+        """All of a taker's attempts, oldest first, with their area scores and profile."""
+        rows = list(
+            self.db.query(
+                "SELECT id, token, display_name, profile, position, started_at, updated_at, "
+                "finished_at, overall, verdict, scheme_hash, "
+                "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id) AS total, "
+                "(SELECT count(*) FROM responses WHERE attempt_id = attempts.id) AS answered, "
+                "(SELECT json_group_object(area, score) FROM attempt_scores "
+                " WHERE attempt_id = attempts.id) AS areas "
+                "FROM attempts WHERE taker = ? ORDER BY id",
+                [taker],
+            )
+        )
+        for row in rows:
+            row["profile"] = json.loads(row["profile"]) if row["profile"] else {}
+            row["areas"] = json.loads(row["areas"]) if row["areas"] else {}
+        return rows
+
+    def scheme_body(self, scheme_hash: str) -> dict[str, Any]:
+        row = self.db.execute("SELECT body FROM schemes WHERE hash = ?", [scheme_hash]).fetchone()
+        return json.loads(row[0])
+
+    def touch_taker(self, taker: str) -> None:
+        """Record a visit: retention counts from the last one."""
+        stamp = now()
+        self.db.execute(
+            "INSERT INTO takers (key, created_at, seen_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at",
+            [taker, stamp, stamp],
+        )
+
+    def recovery_token(self, taker: str, new: str) -> str:
+        """The taker's recovery token, set to ``new`` if they have none yet."""
+        self.touch_taker(taker)
+        self.db.execute(
+            "UPDATE takers SET recovery = ? WHERE key = ? AND recovery IS NULL", [new, taker]
+        )
+        return self.db.execute("SELECT recovery FROM takers WHERE key = ?", [taker]).fetchone()[0]
+
+    def replace_recovery_token(self, taker: str, new: str) -> None:
+        """A new link; the old one stops working."""
+        self.touch_taker(taker)
+        self.db.execute("UPDATE takers SET recovery = ? WHERE key = ?", [new, taker])
+
+    def taker_by_recovery(self, token: str) -> str | None:
+        row = self.db.execute("SELECT key FROM takers WHERE recovery = ?", [token]).fetchone()
+        return row[0] if row else None
+
+    def merge_takers(self, source: str, target: str) -> None:
+        """Move ``source``'s attempts to ``target`` (a device joining its history)."""
+        if source == target:
+            return
+        with self.transaction():
+            self.db.execute("UPDATE attempts SET taker = ? WHERE taker = ?", [target, source])
+            self.db.execute("DELETE FROM takers WHERE key = ?", [source])
+
+    def delete_attempt(self, attempt_id: int) -> None:
+        """Delete an attempt with its questions, answers and scores."""
+        self.db.execute("DELETE FROM attempts WHERE id = ?", [attempt_id])
+
+    def delete_taker(self, taker: str) -> int:
+        """Delete everything kept about a taker; returns the number of attempts deleted."""
+        with self.transaction():
+            deleted = self.db.execute("DELETE FROM attempts WHERE taker = ?", [taker]).rowcount
+            self.db.execute("DELETE FROM takers WHERE key = ?", [taker])
+        return deleted
+
+    def purge(self, before: str) -> int:
+        """Delete the data of takers not seen since ``before`` (an ISO time); returns how many."""
+        with self.transaction():
+            stale = [
+                row[0]
+                for row in self.db.execute("SELECT key FROM takers WHERE seen_at < ?", [before])
+            ]
+            for key in stale:
+                self.db.execute("DELETE FROM attempts WHERE taker = ?", [key])
+            self.db.execute("DELETE FROM takers WHERE seen_at < ?", [before])
+        return len(stale)
 
     def count_answers(self) -> int:
         return self.db.execute("SELECT count(*) FROM responses").fetchone()[0]

@@ -10,13 +10,13 @@ import re
 import secrets
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, request, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
 
-from . import answers, scoring
+from . import answers, charts, report, scoring
 from .answers import AnswerError
 from .bank import Scheme, question_from_body, version_hash
 from .draw import draw
-from .web import current_bank, is_htmx, render, render_fragment, store
+from .web import current_bank, is_htmx, purge_if_due, render, render_fragment, store
 
 bp = Blueprint("taker", __name__)
 
@@ -92,6 +92,7 @@ def start() -> Response:
     bank = current_bank()
     if bank is None:
         abort(503)
+    purge_if_due()
     token = secrets.token_urlsafe(24)
     scheme_body = bank.scheme.body()
     store().create_attempt(
@@ -304,16 +305,36 @@ def result(token: str) -> Response:
         return redirect(url_for("taker.finish", token=token), code=303)
     scheme: Scheme = attempt["scheme"]
     scores = store().area_scores(attempt["id"])
-    areas = [
-        {
-            "dimension": d,
-            "score": scores[d.id],
-            "band": (band := scoring.band(scheme.settings, scores[d.id])),
-            "feedback": d.feedback.get(band),
-        }
-        for d in scheme.dimensions
-        if d.id in scores
-    ]
+    ratings = attempt["profile"].get("self_rating", {})
+    areas = []
+    for d in scheme.dimensions:
+        if d.id in scores:
+            level = scoring.band(scheme.settings, scores[d.id])
+            areas.append(
+                {
+                    "dimension": d,
+                    "score": scores[d.id],
+                    "band": level,
+                    "feedback": d.feedback.get(level),
+                }
+            )
+    calibrated = report.calibration(scheme, ratings, scores)
+    rated = {c.area: c.rated_percent for c in calibrated}
+    chart = charts.area_bars(
+        [
+            charts.Bar(
+                a["dimension"].name,
+                scoring.percent(a["score"]),
+                a["band"],
+                rated.get(a["dimension"].id),
+            )
+            for a in areas
+        ],
+        [
+            ("adequate", scheme.settings.bands.adequate),
+            ("strength", scheme.settings.bands.strength),
+        ],
+    )
     review = []
     for item in store().items(attempt["id"]):
         q = _question(item)
@@ -328,16 +349,40 @@ def result(token: str) -> Response:
                 "status": _review_status(q, item["answer"], item["score"]),
             }
         )
+    missed = [r for r in review if r["status"] in ("wrong", "partial", "unanswered")]
+    show = "missed" if request.args.get("show") == "missed" else "all"
     verdict = next(v for v in scheme.verdicts if v.id == attempt["verdict"])
-    return render(
-        "result.html",
+    context = dict(
         attempt=attempt,
         scheme=scheme,
         verdict=verdict,
         overall=attempt["overall"],
+        reason=report.verdict_reason(scheme, verdict, attempt["overall"], scores),
         areas=areas,
-        review=review,
+        chart=chart,
+        calibration=calibrated,
+        readiness=report.readiness(attempt["profile"].get("background", {})),
+        status_labels=report.STATUS_LABELS,
+        salary=report.SALARY,
+        review=missed if show == "missed" else review,
+        show=show,
+        counts={"all": len(review), "missed": len(missed)},
     )
+    if is_htmx() and request.headers.get("HX-Target") == "review":
+        return render_fragment("result.html", "review", **context)
+    return render("result.html", **context)
+
+
+@bp.get("/a/<token>/delete")
+def confirm_delete(token: str) -> Response:
+    return render("delete.html", what="attempt", attempt=_attempt(token))
+
+
+@bp.post("/a/<token>/delete")
+def delete(token: str) -> Response:
+    store().delete_attempt(_attempt(token)["id"])
+    flash("The attempt and its answers are deleted.")
+    return redirect(url_for("history.index"), code=303)
 
 
 def _review_status(q: Any, answer: Any, mark: float | None) -> str:

@@ -6,6 +6,9 @@ htmx) a block of it, friendly error pages and the security headers.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template, request, send_file
@@ -15,6 +18,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .bank import Bank
+from .scoring import percent
 from .store import Store
 from .text import markdown, markdown_inline
 
@@ -41,6 +45,23 @@ def store() -> Store:
     if "store" not in g:
         g.store = Store(current_app.config["DATABASE"])
     return g.store
+
+
+def retention_cutoff(config: Mapping[str, Any]) -> str:
+    """The time before which an unseen taker's data is deleted."""
+    cutoff = datetime.now(UTC) - timedelta(days=float(config["RETENTION_DAYS"]))
+    return cutoff.isoformat(timespec="seconds")
+
+
+_last_purge = float("-inf")
+
+
+def purge_if_due() -> None:
+    """Apply retention at most once a day per process (start-up applies it too)."""
+    global _last_purge
+    if time.monotonic() - _last_purge >= 86400:
+        _last_purge = time.monotonic()
+        store().purge(retention_cutoff(current_app.config))
 
 
 def current_bank() -> Bank | None:
@@ -116,15 +137,21 @@ def _unexpected_error(exc: Exception) -> Response:
     return _error_page(InternalServerError())
 
 
-def percent(fraction: float) -> str:
-    """0.745 → '75%' (half up, as people round)."""
-    return f"{int(round(100 * fraction, 6) + 0.5)}%"
+def percent_label(fraction: float) -> str:
+    return f"{percent(fraction)}%"
 
 
-def _htmx_source() -> dict[str, str]:
+def _page_globals() -> dict[str, str]:
     config = current_app.config
     url = "/vendor/htmx.min.js" if config["HTMX_FILE"] else config["HTMX_URL"]
-    return {"htmx_url": url, "htmx_integrity": config["HTMX_INTEGRITY"]}
+    days = int(config["RETENTION_DAYS"])
+    years, rest = divmod(days, 365)
+    kept = (
+        f"{years} year{'s' if years != 1 else ''}"
+        if years and not rest
+        else f"{days} day{'s' if days != 1 else ''}"
+    )
+    return {"htmx_url": url, "htmx_integrity": config["HTMX_INTEGRITY"], "retention": kept}
 
 
 def init_app(app: Flask) -> None:
@@ -132,10 +159,10 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(Exception, _unexpected_error)
-    app.context_processor(_htmx_source)
+    app.context_processor(_page_globals)
     app.add_template_filter(markdown, "markdown")
     app.add_template_filter(markdown_inline, "markdown_inline")
-    app.add_template_filter(percent, "percent")
+    app.add_template_filter(percent_label, "percent")
 
     if app.config["HTMX_FILE"]:
 

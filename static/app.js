@@ -31,3 +31,19 @@
     }
   });
 })();
+
+// Print buttons work only with JavaScript, so they start hidden.
+(function () {
+  "use strict";
+  function wire(root) {
+    root.querySelectorAll("[data-print]:not([data-wired])").forEach(function (button) {
+      button.setAttribute("data-wired", "");
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { wire(document); });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    wire(event.detail.target || document);  // a history restore has no target
+  });
+})();

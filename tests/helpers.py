@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from quiz.bank import question_from_body
+from quiz.store import Store
+
 SMALL_BANK = Path(__file__).parent / "data" / "small-bank.yaml"
 
 
@@ -51,3 +54,52 @@ class Taker:
 
     def finish(self):
         return self.client.post(f"{self.base}/finish", data={"csrf_token": self.csrf})
+
+
+def items(app, token):
+    store = Store(app.config["DATABASE"])
+    try:
+        return store.items(store.attempt(token)["id"])
+    finally:
+        store.close()
+
+
+def right_values(item) -> list[str]:
+    """The form values that answer an item fully right (the best option, for judgement items)."""
+    q = question_from_body(item["body"])
+    order = item["option_order"]
+    if q.type == "single":
+        best = max(range(len(q.options)), key=q.option_score)
+        return [str(order.index(best))]
+    if q.type == "multiple":
+        return [str(order.index(i)) for i in sorted(q.correct_indexes)]
+    if q.type == "numeric":
+        return [f"{q.answer:g}"]
+    return ["5" if not q.reverse else "1"]
+
+
+def wrong_values(item) -> list[str]:
+    q = question_from_body(item["body"])
+    order = item["option_order"]
+    if q.type == "single":
+        worst = min(range(len(q.options)), key=q.option_score)
+        return [str(order.index(worst))]
+    if q.type == "multiple":
+        return [str(order.index(i)) for i in range(len(q.options)) if i not in q.correct_indexes]
+    if q.type == "numeric":
+        return [f"{q.answer * 3 + 7:g}"]
+    return ["1" if not q.reverse else "5"]
+
+
+def answer_all(app, taker, values=right_values):
+    for item in items(app, taker.token):
+        response = taker.post(item["position"], values(item))
+        assert response.status_code == 303
+
+
+def count_responses(app) -> int:
+    store = Store(app.config["DATABASE"])
+    try:
+        return store.count_answers()
+    finally:
+        store.close()

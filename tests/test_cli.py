@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from quiz import bundled
 from quiz.cli import main
+from quiz.store import SCHEMA_VERSION
 
 
 def test_validate_prints_a_summary_and_exits_0():
@@ -79,7 +80,7 @@ def test_init_db_creates_and_reports_the_schema(tmp_path, monkeypatch):
     monkeypatch.delenv("QUIZ_DATABASE", raising=False)
     result = CliRunner().invoke(main, ["init-db"])
     assert result.exit_code == 0
-    assert result.stdout.strip() == f"{tmp_path / 'quiz.db'}: schema version 2"
+    assert result.stdout.strip() == f"{tmp_path / 'quiz.db'}: schema version {SCHEMA_VERSION}"
 
 
 def free_port() -> int:

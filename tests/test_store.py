@@ -85,6 +85,10 @@ def test_upgrade_from_the_first_schema_keeps_every_row(tmp_path):
     assert upgraded.area_scores(2) == {}
     assert "scores" not in upgraded.db["attempts"].columns_dict
     assert upgraded.attempt("tok1")["overall"] == 0.5
+    # 3: every taker of the old rows gets a row, seen when they last acted.
+    assert [dict(r) for r in upgraded.db.query("SELECT key, recovery, seen_at FROM takers")] == [
+        {"key": "me", "recovery": None, "seen_at": "x"}
+    ]
     upgraded.close()
 
 
@@ -143,3 +147,28 @@ def test_open_attempts_of_a_taker(store):
     new_attempt(store, token="a" * 32, taker="me")
     new_attempt(store, token="b" * 32, taker="someone else")
     assert [a["token"] for a in store.open_attempts("me")] == ["a" * 32]
+
+
+def test_recovery_tokens_merge_and_deletion(store):
+    new_attempt(store, token="a" * 32, taker="phone")
+    new_attempt(store, token="b" * 32, taker="laptop")
+    token = store.recovery_token("phone", "first")
+    assert store.recovery_token("phone", "second") == "first"  # kept until replaced
+    store.replace_recovery_token("phone", "third")
+    assert store.taker_by_recovery("first") is None and store.taker_by_recovery("third") == "phone"
+    assert token == "first"
+    store.merge_takers("laptop", "phone")
+    assert [a["token"] for a in store.taker_attempts("phone")] == ["a" * 32, "b" * 32]
+    assert store.taker_attempts("laptop") == []
+    assert store.delete_taker("phone") == 2
+    assert store.db["attempts"].count == 0 and store.db["responses"].count == 0
+    assert store.db["attempt_items"].count == 0 and store.db["takers"].count == 0
+
+
+def test_purge_deletes_takers_not_seen_since_the_cutoff(store):
+    new_attempt(store, token="a" * 32, taker="old")
+    new_attempt(store, token="b" * 32, taker="recent")
+    store.db.execute("UPDATE takers SET seen_at = '2020-01-01T00:00:00+00:00' WHERE key = 'old'")
+    assert store.purge("2024-01-01T00:00:00+00:00") == 1
+    assert [a["token"] for a in store.taker_attempts("recent")] == ["b" * 32]
+    assert store.taker_attempts("old") == []

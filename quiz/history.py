@@ -1,0 +1,239 @@
+"""My results: this browser's attempts, their trend, a recovery link, downloads and deletion.
+
+The browser is known by the anonymous taker id in its long-lived signed
+session cookie. The recovery link carries a separate unguessable token that
+brings the same history to another device; making a new link retires the old.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, session, url_for
+
+from . import answers, charts, scoring
+from .bank import Scheme, question_from_body
+from .web import render, store
+
+bp = Blueprint("history", __name__, url_prefix="/me")
+
+_schemes: dict[str, Scheme] = {}
+
+
+def _scheme(scheme_hash: str) -> Scheme:
+    if scheme_hash not in _schemes:
+        _schemes[scheme_hash] = Scheme.from_body(store().scheme_body(scheme_hash))
+    return _schemes[scheme_hash]
+
+
+def _attempts() -> list[dict[str, Any]]:
+    """This browser's attempts, oldest first, each with its scheme."""
+    taker = session.get("taker")
+    if not taker:
+        return []
+    rows = store().taker_attempts(taker)
+    for row in rows:
+        row["scheme"] = _scheme(row["scheme_hash"])
+        row["verdict_label"] = next(
+            (v.label for v in row["scheme"].verdicts if v.id == row["verdict"]), ""
+        )
+    today = datetime.now(UTC).date().isoformat()
+    if session.get("seen") != today:  # retention counts from the last visit; one write a day
+        store().touch_taker(taker)
+        session["seen"] = today
+    return rows
+
+
+def _areas(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(id, name) of the areas, as the newest attempt names them."""
+    if not rows:
+        return []
+    return [(d.id, d.name) for d in rows[-1]["scheme"].dimensions]
+
+
+@bp.get("/")
+def index() -> Response:
+    rows = _attempts()
+    finished = [r for r in rows if r["finished_at"]]
+    areas = _areas(rows)
+    trend = None
+    if len(finished) >= 2:
+        series = [
+            charts.Series(
+                "Overall", [scoring.percent(r["overall"]) for r in finished], "line-overall"
+            )
+        ]
+        for n, (area, name) in enumerate(areas, start=1):
+            series.append(
+                charts.Series(
+                    name,
+                    [scoring.percent(r["areas"].get(area, 0)) for r in finished],
+                    f"line-area-{n}",
+                )
+            )
+        trend = charts.trend([f"#{i}" for i in range(1, len(finished) + 1)], series)
+    link = None
+    if rows:
+        token = store().recovery_token(session["taker"], secrets.token_urlsafe(24))
+        link = url_for("history.recover", token=token, _external=True)
+    return render(
+        "me.html",
+        attempts=list(reversed(rows)),
+        finished=finished,
+        areas=areas,
+        trend=trend,
+        link=link,
+    )
+
+
+@bp.post("/link")
+def new_link() -> Response:
+    if session.get("taker"):
+        store().replace_recovery_token(session["taker"], secrets.token_urlsafe(24))
+        flash("Here is your new private link. The old one no longer works.")
+    return redirect(url_for("history.index") + "#link", code=303)
+
+
+def _recovered(token: str) -> str:
+    taker = store().taker_by_recovery(token) if len(token) < 100 else None
+    if taker is None:
+        abort(
+            404,
+            "This recovery link does not work. It may have been replaced by a newer "
+            "one, or the results were deleted.",
+        )
+    return taker
+
+
+@bp.get("/recover/<token>")
+def recover(token: str) -> Response:
+    count = len(store().taker_attempts(_recovered(token)))
+    return render("recover.html", token=token, count=count)
+
+
+@bp.post("/recover/<token>")
+def adopt(token: str) -> Response:
+    target = _recovered(token)
+    current = session.get("taker")
+    if current and current != target:
+        store().merge_takers(current, target)  # this browser's own attempts join the history
+    session["taker"] = target
+    session.permanent = True
+    flash("Your results are now available in this browser.")
+    return redirect(url_for("history.index"), code=303)
+
+
+@bp.get("/delete")
+def confirm_delete_all() -> Response:
+    return render("delete.html", what="all", count=len(_attempts()))
+
+
+@bp.post("/delete")
+def delete_all() -> Response:
+    taker = session.get("taker")
+    deleted = store().delete_taker(taker) if taker else 0
+    session.clear()
+    flash(f"Deleted all your data: {deleted} attempt{'s' if deleted != 1 else ''}.")
+    return redirect(url_for("taker.index"), code=303)
+
+
+# --- downloads -----------------------------------------------------------------
+
+
+def _download(body: str, mimetype: str, extension: str) -> Response:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="my-results-{stamp}.{extension}"'
+    )
+    return response
+
+
+def _cell(value: Any) -> Any:
+    """Keep spreadsheets from running a cell as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@bp.get("/results.csv")
+def results_csv() -> Response:
+    rows = _attempts()
+    areas = _areas(rows)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "attempt",
+            "name",
+            "started",
+            "finished",
+            "status",
+            "verdict",
+            "overall %",
+            *(f"{name} %" for _, name in areas),
+            "answered",
+            "questions",
+        ]
+    )
+    for n, row in enumerate(rows, start=1):
+        done = bool(row["finished_at"])
+        writer.writerow(
+            [
+                n,
+                _cell(row["display_name"] or ""),
+                row["started_at"],
+                row["finished_at"] or "",
+                "finished" if done else "in progress",
+                row["verdict_label"],
+                scoring.percent(row["overall"]) if done else "",
+                *(scoring.percent(row["areas"][a]) if a in row["areas"] else "" for a, _ in areas),
+                row["answered"],
+                row["total"],
+            ]
+        )
+    return _download(out.getvalue(), "text/csv", "csv")
+
+
+@bp.get("/results.json")
+def results_json() -> Response:
+    rows = _attempts()
+    attempts = []
+    for row in rows:
+        items = []
+        for item in store().items(row["id"]):
+            q = question_from_body(item["body"])
+            items.append(
+                {
+                    "question": q.id,
+                    "area": q.area,
+                    "prompt": q.prompt,
+                    "answer": answers.describe(q, item["answer"]),
+                    # Marks would give the key away before the attempt is finished.
+                    "mark": item["score"] if row["finished_at"] else None,
+                }
+            )
+        attempts.append(
+            {
+                "started": row["started_at"],
+                "finished": row["finished_at"],
+                "name": row["display_name"],
+                "verdict": row["verdict_label"] or None,
+                "overall": row["overall"],
+                "areas": row["areas"],
+                "self_rating": row["profile"].get("self_rating", {}),
+                "background": row["profile"].get("background", {}),
+                "questions": items,
+            }
+        )
+    body = json.dumps(
+        {"exported": datetime.now(UTC).isoformat(timespec="seconds"), "attempts": attempts},
+        indent=2,
+        ensure_ascii=False,
+    )
+    return _download(body, "application/json", "json")

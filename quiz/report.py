@@ -1,0 +1,319 @@
+"""The taker's report in words: why the verdict, readiness for the role, calibration. Pure.
+
+Readiness compares the background answers with the role's usual requirements
+(DESIGN.md, "What the role is"); calibration compares each self-rating with
+the measured score of its area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .bank import Scheme, Verdict
+from .scoring import band, percent
+
+SALARY = {
+    "average": 92_000,
+    "low": 61_000,
+    "high": 113_000,
+    "source": "the US Bureau of Labor Statistics, as quoted in the role description",
+}
+USUAL_FIELDS = {"business", "marketing", "technical"}
+PATH_ROLES = {"marketing-analyst", "forecaster", "ecommerce-sales"}
+CALIBRATION_GAP = 30  # percentage points between the self-rating and the score
+
+
+# --- the verdict in plain words ------------------------------------------------
+
+
+def verdict_reason(
+    scheme: Scheme, verdict: Verdict, overall: float, areas: Mapping[str, float]
+) -> str:
+    """Why this verdict, and what the next better one would take."""
+    names = {d.id: d.name for d in scheme.dimensions}
+    lowest = min(areas, key=areas.get) if areas else None
+    parts = [f"Your overall score is {percent(overall)}%"]
+    if lowest is not None:
+        parts.append(f"your lowest area is {names[lowest]} at {percent(areas[lowest])}%")
+    reason = " and ".join(parts) + "."
+    better = _next_better(scheme, verdict)
+    if better is None:
+        return reason + " That meets every condition of the best verdict."
+    missing = _unmet(better, overall, areas, names)
+    if missing:
+        reason += f" For “{better.label}” you would need " + _join(missing) + "."
+    return reason
+
+
+def _next_better(scheme: Scheme, verdict: Verdict) -> Verdict | None:
+    index = next(i for i, v in enumerate(scheme.verdicts) if v.id == verdict.id)
+    return scheme.verdicts[index - 1] if index > 0 else None
+
+
+def _unmet(
+    rule: Verdict, overall: float, areas: Mapping[str, float], names: Mapping[str, str]
+) -> list[str]:
+    out = []
+    if rule.min_overall is not None and 100 * overall < rule.min_overall - 1e-9:
+        out.append(f"an overall score of at least {rule.min_overall:g}%")
+    if rule.min_each_area is not None:
+        below = [names[a] for a, s in areas.items() if 100 * s < rule.min_each_area - 1e-9]
+        if below:
+            out.append(
+                f"at least {rule.min_each_area:g}% in every area ({_join(below)} "
+                f"{'is' if len(below) == 1 else 'are'} below)"
+            )
+    for area, floor in rule.min_area.items():
+        if 100 * areas.get(area, 0.0) < floor - 1e-9:
+            out.append(f"at least {floor:g}% in {names.get(area, area)}")
+    return out
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# --- readiness -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    topic: str
+    status: str  # 'met', 'close', 'not-met', 'note' or 'unknown'
+    text: str
+
+
+STATUS_LABELS = {
+    "met": "Meets it",
+    "close": "Nearly",
+    "not-met": "Not yet",
+    "note": "Worth knowing",
+    "unknown": "Not answered",
+}
+
+
+def readiness(background: Mapping[str, Any]) -> list[Check]:
+    """The background answers against the role's usual requirements."""
+    degree, field = background.get("degree"), background.get("field")
+    years, roles = background.get("experience"), set(background.get("roles") or [])
+    hours = background.get("hours")
+    checks = []
+
+    if degree is None:
+        checks.append(
+            Check(
+                "Degree",
+                "unknown",
+                "Most e-commerce managers hold at least a "
+                "bachelor's degree in business, marketing or a technical field.",
+            )
+        )
+    elif degree == "none":
+        checks.append(
+            Check(
+                "Degree",
+                "not-met",
+                "Most employers ask for at least a bachelor's "
+                "degree in business, marketing or a technical field.",
+            )
+        )
+    elif field in USUAL_FIELDS:
+        checks.append(
+            Check(
+                "Degree",
+                "met",
+                "You hold a degree in one of the fields employers "
+                "ask for: business, marketing or a technical field.",
+            )
+        )
+    elif field is None:
+        checks.append(
+            Check(
+                "Degree",
+                "close",
+                "You hold a degree; employers usually ask for "
+                "business, marketing or a technical field (you did not say which).",
+            )
+        )
+    else:
+        checks.append(
+            Check(
+                "Degree",
+                "close",
+                "You hold a degree, but in another field; "
+                "employers usually ask for business, marketing or a technical one.",
+            )
+        )
+
+    if degree == "master":
+        checks.append(
+            Check(
+                "Master's degree",
+                "met",
+                "Many multinationals prefer a master's degree, and you have one.",
+            )
+        )
+    elif degree is not None:
+        checks.append(
+            Check(
+                "Master's degree",
+                "note",
+                "Many multinationals prefer a master's degree; it is not required everywhere.",
+            )
+        )
+
+    experience = {
+        "y8": (
+            "met",
+            "With eight years or more in e-commerce you have the experience the role "
+            "usually asks for (six to seven years).",
+        ),
+        "y6-7": ("met", "Six to seven years in e-commerce is what the role usually asks for."),
+        "y4-5": (
+            "close",
+            "The role usually asks for six to seven years in e-commerce; you are "
+            "one to three years away.",
+        ),
+        "y2-3": (
+            "not-met",
+            "The role usually asks for six to seven years in e-commerce; it is not an entry post.",
+        ),
+        "y0-1": (
+            "not-met",
+            "The role usually asks for six to seven years in e-commerce; it is not an entry post.",
+        ),
+    }
+    if years in experience:
+        checks.append(Check("Experience", *experience[years]))
+    else:
+        checks.append(
+            Check(
+                "Experience",
+                "unknown",
+                "The role usually asks for six to seven years of experience in e-commerce.",
+            )
+        )
+
+    if "ecommerce-management" in roles or roles & PATH_ROLES:
+        held = sorted(roles & (PATH_ROLES | {"ecommerce-management"}))
+        checks.append(
+            Check(
+                "Path into the role",
+                "met",
+                "You have held "
+                + _join([r.replace("-", " ").replace("ecommerce", "e-commerce") for r in held])
+                + ", on the usual path into e-commerce management.",
+            )
+        )
+    elif "roles" in background:
+        checks.append(
+            Check(
+                "Path into the role",
+                "not-met",
+                "People usually come up through "
+                "marketing analyst, forecaster or e-commerce sales roles; one of "
+                "them is the natural next step.",
+            )
+        )
+    else:
+        checks.append(
+            Check(
+                "Path into the role",
+                "unknown",
+                "People usually come up through "
+                "marketing analyst, forecaster or e-commerce sales roles.",
+            )
+        )
+
+    if hours == "comfortable":
+        checks.append(
+            Check(
+                "Hours",
+                "met",
+                "The job can be stressful, with long and irregular "
+                "hours; you are comfortable with that.",
+            )
+        )
+    elif hours == "sometimes":
+        checks.append(
+            Check(
+                "Hours",
+                "close",
+                "The job can be stressful, with long and irregular "
+                "hours, not always planned: peak season and client problems.",
+            )
+        )
+    elif hours == "avoid":
+        checks.append(
+            Check(
+                "Hours",
+                "not-met",
+                "The job can be stressful, with long and "
+                "irregular hours; weigh that before you aim for it.",
+            )
+        )
+    else:
+        checks.append(
+            Check("Hours", "unknown", "The job can be stressful, with long and irregular hours.")
+        )
+    return checks
+
+
+# --- calibration -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calibration:
+    area: str
+    name: str
+    rating: int | None
+    rated_percent: int | None  # where the rating puts you on the 0-100 scale
+    score_percent: int
+    kind: str  # 'blind-spot', 'hidden-strength', 'accurate' or 'unrated'
+    text: str
+
+
+def calibration(
+    scheme: Scheme, ratings: Mapping[str, int], areas: Mapping[str, float]
+) -> list[Calibration]:
+    """Each area's self-rating (1-5) against its measured score.
+
+    A rating of r stands for (r - 1) / 4 of the scale: 1 is 0%, 3 is 50%, 5 is
+    100%. A blind spot is a rating well above the score (by 30 points or more,
+    or a high rating where the score is a gap); a hidden strength is the reverse.
+    """
+    out = []
+    labels = scheme.self_rating.labels
+    for d in scheme.dimensions:
+        if d.id not in areas:
+            continue
+        score = percent(areas[d.id])
+        rating = ratings.get(d.id)
+        if rating is None:
+            out.append(
+                Calibration(
+                    d.id,
+                    d.name,
+                    None,
+                    None,
+                    score,
+                    "unrated",
+                    f"You did not rate yourself in {d.name}.",
+                )
+            )
+            continue
+        rated = (rating - 1) * 25
+        level = band(scheme.settings, areas[d.id])
+        said = f"You rated yourself {labels[rating - 1]} ({rating} of 5) and scored {score}%"
+        if rated - score >= CALIBRATION_GAP or (rating >= 4 and level == "gap"):
+            kind, text = "blind-spot", f"{said}. Check this area before you rely on it."
+        elif score - rated >= CALIBRATION_GAP or (rating <= 2 and level == "strength"):
+            kind, text = "hidden-strength", f"{said}. You know more than you think."
+        else:
+            kind, text = "accurate", f"{said}: your view of yourself matches."
+        out.append(Calibration(d.id, d.name, rating, rated, score, kind, text))
+    return out

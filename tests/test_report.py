@@ -1,0 +1,145 @@
+"""The report in words: the verdict's reason, readiness and calibration."""
+
+from __future__ import annotations
+
+import pytest
+
+from quiz import bundled
+from quiz.bank import load
+from quiz.report import calibration, readiness, verdict_reason
+
+SCHEME = load(bundled("questions.yaml")).scheme
+VERDICTS = {v.id: v for v in SCHEME.verdicts}
+
+
+def areas(technical=0.8, business=0.8, analytical=0.8, client=0.8):
+    return {
+        "technical": technical,
+        "business": business,
+        "analytical": analytical,
+        "client": client,
+    }
+
+
+def test_best_verdict_says_so():
+    text = verdict_reason(SCHEME, VERDICTS["strong-fit"], 0.8, areas(technical=0.7))
+    assert text == (
+        "Your overall score is 80% and your lowest area is Technical at 70%. "
+        "That meets every condition of the best verdict."
+    )
+
+
+def test_reason_names_what_the_next_verdict_needs():
+    scores = areas(technical=0.55, business=0.7, analytical=0.7, client=0.72)
+    text = verdict_reason(SCHEME, VERDICTS["good-fit"], 0.6675, scores)
+    assert text == (
+        "Your overall score is 67% and your lowest area is Technical at 55%. "
+        "For “Strong fit” you would need an overall score of at least 75% and at "
+        "least 60% in every area (Technical is below)."
+    )
+
+
+def test_reason_for_a_developing_result():
+    scores = areas(technical=0.2, business=0.3, analytical=0.9, client=0.9)
+    text = verdict_reason(SCHEME, VERDICTS["developing"], 0.575, scores)
+    assert (
+        "For “Strong in places, with a serious gap” you would need an overall score of "
+        "at least 60%." in text
+    )
+
+
+def test_reason_for_an_uneven_result():
+    scores = areas(technical=0.3, business=0.8, analytical=0.9, client=0.9)
+    text = verdict_reason(SCHEME, VERDICTS["uneven"], 0.725, scores)
+    assert text.endswith(
+        "For “Good fit, with gaps to close” you would need at least 45% in "
+        "every area (Technical is below)."
+    )
+
+
+def statuses(background):
+    return {c.topic: c.status for c in readiness(background)}
+
+
+def test_readiness_of_a_ready_candidate():
+    assert statuses(
+        {
+            "degree": "master",
+            "field": "technical",
+            "experience": "y8",
+            "roles": ["forecaster"],
+            "hours": "comfortable",
+        }
+    ) == {
+        "Degree": "met",
+        "Master's degree": "met",
+        "Experience": "met",
+        "Path into the role": "met",
+        "Hours": "met",
+    }
+
+
+def test_readiness_of_a_beginner():
+    assert statuses({"degree": "none", "experience": "y0-1", "roles": [], "hours": "avoid"}) == {
+        "Degree": "not-met",
+        "Master's degree": "note",
+        "Experience": "not-met",
+        "Path into the role": "not-met",
+        "Hours": "not-met",
+    }
+
+
+def test_readiness_in_between_and_unanswered():
+    assert statuses(
+        {"degree": "bachelor", "field": "other", "experience": "y4-5", "hours": "sometimes"}
+    ) == {
+        "Degree": "close",
+        "Master's degree": "note",
+        "Experience": "close",
+        "Path into the role": "unknown",
+        "Hours": "close",
+    }
+    assert set(statuses({}).values()) == {"unknown"}
+    assert "Master's degree" not in statuses({})
+
+
+def test_path_names_the_roles_held():
+    [path] = [
+        c
+        for c in readiness({"roles": ["ecommerce-sales", "marketing-analyst"]})
+        if c.topic == "Path into the role"
+    ]
+    assert path.text.startswith("You have held e-commerce sales and marketing analyst,")
+
+
+@pytest.mark.parametrize(
+    "rating, score, kind",
+    [
+        (5, 0.40, "blind-spot"),  # rated 100%, scored 40%: 60 points too high
+        (4, 0.45, "blind-spot"),  # rated 75%, scored 45%: exactly 30 points
+        (4, 0.49, "blind-spot"),  # a high rating where the area is a gap
+        (4, 0.50, "accurate"),  # 25 points: within the margin, and adequate
+        (1, 0.30, "hidden-strength"),  # rated 0%, scored 30%
+        (2, 0.75, "hidden-strength"),  # a low rating where the area is a strength
+        (3, 0.55, "accurate"),
+    ],
+)
+def test_calibration(rating, score, kind):
+    [result] = [
+        c
+        for c in calibration(SCHEME, {"technical": rating}, areas(technical=score))
+        if c.area == "technical"
+    ]
+    assert result.kind == kind
+    assert result.rated_percent == (rating - 1) * 25
+    assert result.score_percent == round(score * 100)
+
+
+def test_calibration_of_unrated_areas():
+    found = {c.area: c.kind for c in calibration(SCHEME, {"client": 3}, areas(client=0.6))}
+    assert found == {
+        "technical": "unrated",
+        "business": "unrated",
+        "analytical": "unrated",
+        "client": "accurate",
+    }
