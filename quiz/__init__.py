@@ -46,7 +46,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         DATABASE=os.path.join(app.instance_path, "quiz.db"),
         QUESTIONS=str(bundled("questions.yaml")),
         SECRET_KEY=None,
-        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_CONTENT_LENGTH=64 * 1024,  # answers are short
+        EDITOR_MAX_CONTENT_LENGTH=2 * 1024 * 1024,  # the raw bank editor sends the whole file
         MAX_FORM_PARTS=200,
         # A token lives as long as the session, so a long break loses no answer.
         WTF_CSRF_TIME_LIMIT=None,
@@ -82,13 +83,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["quiz.bank"].current()
 
+    app.before_request(web.limit_body)  # before CSRFProtect reads the form
     csrf.init_app(app)
     web.init_app(app)
 
-    from . import history, taker
+    from . import auth, history, instructor, results, taker
 
-    app.register_blueprint(taker.bp)
-    app.register_blueprint(history.bp)
+    for blueprint in (taker.bp, history.bp, auth.bp, instructor.bp, results.bp):
+        app.register_blueprint(blueprint)
     return app
 
 

@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -364,12 +365,12 @@ def _describe(path: tuple[Any, ...]) -> str:
     return out
 
 
-def _plain(node: Any) -> Any:
+def plain(node: Any) -> Any:
     """ruamel's round-trip types turned into plain dicts, lists and scalars."""
     if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
+        return {str(k): plain(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_plain(v) for v in node]
+        return [plain(v) for v in node]
     if isinstance(node, bool) or node is None:
         return node
     if isinstance(node, int):
@@ -455,7 +456,7 @@ def parse(text: str, filename: str = "questions.yaml") -> Bank:
         problems.append(Problem(filename, _line_of(raw, path), message, question))
 
     try:
-        top = BankFile.model_validate(_plain(raw))
+        top = BankFile.model_validate(plain(raw))
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
@@ -480,7 +481,7 @@ def parse(text: str, filename: str = "questions.yaml") -> Bank:
                 )
             first_line.setdefault(qid, line)
             try:
-                question = QUESTION.validate_python(_plain(item))
+                question = QUESTION.validate_python(plain(item))
             except ValidationError as exc:
                 for err in exc.errors():
                     loc = tuple(err["loc"])
@@ -502,7 +503,7 @@ def parse(text: str, filename: str = "questions.yaml") -> Bank:
             add(path, message)
     else:  # another section is broken: still check the questions' areas if we can
         try:
-            area_ids = [d.id for d in DIMENSIONS.validate_python(_plain(raw.get("dimensions")))]
+            area_ids = [d.id for d in DIMENSIONS.validate_python(plain(raw.get("dimensions")))]
         except ValidationError:
             area_ids = None
     for i, question in questions:
@@ -600,6 +601,31 @@ def _scheme_problems(top: BankFile) -> list[tuple[tuple[Any, ...], str]]:
     return out
 
 
+def check_question(
+    data: Any, area_ids: Sequence[str], taken_ids: Collection[str] = ()
+) -> list[tuple[str, str]]:
+    """Every problem of one question's data, as (field, message), for an editor form."""
+    qtype = data.get("type") if isinstance(data, dict) else None
+    qtype = qtype if qtype in QUESTION_TYPES else None
+    try:
+        question = QUESTION.validate_python(data)
+    except ValidationError as exc:
+        out = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            if loc and loc[0] == qtype:
+                loc = loc[1:]
+            field_name = str(loc[0]) if loc else "type"
+            out.append((field_name, _message(loc, err["type"], err["msg"], err.get("ctx"), qtype)))
+        return out
+    out = [(str(path[0]), message) for path, message in _question_problems(question)]
+    if question.area not in area_ids:
+        out.append(("area", f"unknown area '{question.area}'"))
+    if question.id in taken_ids:
+        out.append(("id", f"another question already has the id '{question.id}'"))
+    return out
+
+
 def load(path: str | os.PathLike[str]) -> Bank:
     """Read and validate a bank file."""
     path = Path(path)
@@ -648,6 +674,15 @@ class BankSource:
                     new_stamp = stamp(self.path)
                     if new_stamp != self._stamp:
                         self._reload(new_stamp)
+        return self._bank
+
+    def refresh(self) -> Bank | None:
+        """Check the file now, whatever the interval (after the app itself wrote it)."""
+        with self._lock:
+            self._checked = time.monotonic()
+            new_stamp = stamp(self.path)
+            if new_stamp != self._stamp:
+                self._reload(new_stamp)
         return self._bank
 
     def _reload(self, new_stamp: tuple[int, int, int] | None) -> None:

@@ -165,3 +165,48 @@ def trend(labels: Sequence[str], series: Sequence[Series], *, chart_id: str = "t
         out.append(f'<text class="legend" x="{lx + 24}" y="{ly + 4}">{escape(s.name)}</text>')
     out.append("</svg>")
     return Markup("\n".join(out))
+
+
+def histogram(
+    counts: Sequence[int],
+    labels: Sequence[str],
+    *,
+    chart_id: str = "histogram",
+    title: str = "Distribution of overall scores",
+) -> Markup:
+    """Vertical bars, one per bin, with its count on top."""
+    left, top, plot_h = 40, 20, 200
+    plot_w = WIDTH - left - 20
+    height = top + plot_h + 40
+    most = max(counts) if counts and max(counts) > 0 else 1
+    step = plot_w / max(len(counts), 1)
+    out = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        _desc(
+            chart_id,
+            "; ".join(f"{label}: {count}" for label, count in zip(labels, counts, strict=True)),
+        ),
+        f'<line class="grid" x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
+        f'y2="{top + plot_h}"/>',
+    ]
+    for i, (count, label) in enumerate(zip(counts, labels, strict=True)):
+        bar_h = round(plot_h * count / most, 1)
+        x = round(left + i * step + 3, 1)
+        width = round(step - 6, 1)
+        y = round(top + plot_h - bar_h, 1)
+        out.append(
+            f'<rect class="bar band-adequate" x="{x}" y="{y}" width="{width}" '
+            f'height="{max(bar_h, 0)}" rx="2"/>'
+        )
+        out.append(
+            f'<text class="value" x="{x + width / 2}" y="{y - 4}" '
+            f'text-anchor="middle">{count}</text>'
+        )
+        out.append(
+            f'<text class="tick" x="{x + width / 2}" y="{top + plot_h + 16}" '
+            f'text-anchor="middle">{escape(label)}</text>'
+        )
+    out.append("</svg>")
+    return Markup("\n".join(out))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import click
 
 from . import bundled, create_app
+from .auth import hash_password, password_problem
 from .bank import BankError, load
 from .lint import counts, lint
 from .store import Store
@@ -68,6 +70,56 @@ def init_db() -> None:
         click.echo(f"{app.config['DATABASE']}: schema version {store.schema_version()}")
     finally:
         store.close()
+
+
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+
+def _read_password() -> str:
+    """Asked twice at a terminal; one line from standard input otherwise (scripts, CI)."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _set_password(username: str, must_exist: bool) -> None:
+    if not USERNAME.fullmatch(username):
+        raise click.BadParameter(
+            "use lowercase letters, digits, dots, hyphens and underscores (up to 64)",
+            param_hint="USERNAME",
+        )
+    app = create_app()
+    store = Store(app.config["DATABASE"])
+    try:
+        exists = store.password_hash(username) is not None
+        if must_exist and not exists:
+            raise click.ClickException(f"there is no instructor '{username}'")
+        if not must_exist and exists:
+            raise click.ClickException(
+                f"instructor '{username}' already exists; use 'quiz set-password {username}'"
+            )
+        password = _read_password()
+        problem = password_problem(password)
+        if problem:
+            raise click.ClickException(problem)
+        store.set_instructor(username, hash_password(password))
+    finally:
+        store.close()
+    click.echo(f"{'Password changed for' if must_exist else 'Created instructor'} {username}.")
+
+
+@main.command("create-instructor")
+@click.argument("username")
+def create_instructor(username: str) -> None:
+    """Create an instructor account (the password is asked twice, or read from stdin)."""
+    _set_password(username, must_exist=False)
+
+
+@main.command("set-password")
+@click.argument("username")
+def set_password(username: str) -> None:
+    """Change an instructor's password."""
+    _set_password(username, must_exist=True)
 
 
 if __name__ == "__main__":

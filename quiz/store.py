@@ -7,9 +7,10 @@ spans statements runs inside :meth:`Store.transaction`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,8 +20,28 @@ import sqlite_utils
 
 BUSY_TIMEOUT_MS = 5000
 
-# Each migration takes the schema from its index to the next version.
-MIGRATIONS: list[str] = [
+
+def _add_forms(db: sqlite_utils.Database) -> None:
+    """5: each attempt records its form, the hash of its question list, so that
+    statistics can group the attempts that had exactly the same questions."""
+    db.execute("ALTER TABLE attempts ADD COLUMN form TEXT")
+    items: dict[int, list[str]] = {}
+    for attempt_id, version in db.execute(
+        "SELECT attempt_id, version_hash FROM attempt_items ORDER BY attempt_id, position"
+    ):
+        items.setdefault(attempt_id, []).append(version)
+    for attempt_id, versions in items.items():
+        db.execute("UPDATE attempts SET form = ? WHERE id = ?", [form_hash(versions), attempt_id])
+    db.execute("CREATE INDEX attempts_form ON attempts(form, finished_at)")
+
+
+def form_hash(versions: list[str]) -> str:
+    return hashlib.sha256(" ".join(versions).encode()).hexdigest()[:32]
+
+
+# Each migration takes the schema from its index to the next version: a SQL
+# script, or a function for what SQL alone cannot do.
+MIGRATIONS: list[str | Callable[[sqlite_utils.Database], None]] = [
     # 1: the first schema.
     """
     CREATE TABLE question_versions (
@@ -101,6 +122,34 @@ MIGRATIONS: list[str] = [
         SELECT taker, min(started_at), max(updated_at) FROM attempts GROUP BY taker;
     CREATE INDEX takers_seen_at ON takers(seen_at);
     """,
+    # 4: instructors, their failed logins (for rate limiting across workers),
+    # and every saved revision of the question bank.
+    """
+    CREATE TABLE instructors (
+        username TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE login_failures (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL,
+        address TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX login_failures_username ON login_failures(username, at);
+    CREATE INDEX login_failures_address ON login_failures(address, at);
+    CREATE TABLE revisions (
+        id INTEGER PRIMARY KEY,
+        sha TEXT NOT NULL,
+        author TEXT NOT NULL,
+        message TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX revisions_sha ON revisions(sha);
+    """,
+    _add_forms,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -159,8 +208,12 @@ class Store:
                     f"({SCHEMA_VERSION}); upgrade the app"
                 )
             for number in range(version, target):
-                for statement in _statements(MIGRATIONS[number]):
-                    self.db.execute(statement)
+                migration = MIGRATIONS[number]
+                if callable(migration):
+                    migration(self.db)
+                else:
+                    for statement in _statements(migration):
+                        self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
         return self.schema_version()
 
@@ -196,9 +249,9 @@ class Store:
             )
             self._keep_versions(items)
             cursor = self.db.execute(
-                "INSERT INTO attempts (token, taker, scheme_hash, started_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [token, taker, scheme_hash, stamp, stamp],
+                "INSERT INTO attempts (token, taker, scheme_hash, started_at, updated_at, form) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [token, taker, scheme_hash, stamp, stamp, form_hash([i["hash"] for i in items])],
             )
             attempt_id = cursor.lastrowid
             self.db.execute(
@@ -428,6 +481,259 @@ class Store:
                 self.db.execute("DELETE FROM attempts WHERE taker = ?", [key])
             self.db.execute("DELETE FROM takers WHERE seen_at < ?", [before])
         return len(stale)
+
+    # --- instructors -----------------------------------------------------------
+
+    def set_instructor(self, username: str, password_hash: str) -> bool:
+        """Create an instructor or change their password; True if the account is new."""
+        stamp = now()
+        with self.transaction():
+            exists = self.db.execute(
+                "SELECT 1 FROM instructors WHERE username = ?", [username]
+            ).fetchone()
+            self.db.execute(
+                "INSERT INTO instructors (username, password_hash, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET "
+                "password_hash = excluded.password_hash, updated_at = excluded.updated_at",
+                [username, password_hash, stamp, stamp],
+            )
+        return exists is None
+
+    def password_hash(self, username: str) -> str | None:
+        row = self.db.execute(
+            "SELECT password_hash FROM instructors WHERE username = ?", [username]
+        ).fetchone()
+        return row[0] if row else None
+
+    def record_login_failure(self, username: str, address: str, at: float) -> None:
+        self.db.execute(
+            "INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)",
+            [username, address, at],
+        )
+        self.db.execute("DELETE FROM login_failures WHERE at < ?", [at - 3600])
+
+    def login_failures_since(self, username: str, address: str, since: float) -> tuple[int, int]:
+        """Failed logins since a time: (for this username, from this address)."""
+        by_name = self.db.execute(
+            "SELECT count(*) FROM login_failures WHERE username = ? AND at >= ?", [username, since]
+        ).fetchone()[0]
+        by_address = self.db.execute(
+            "SELECT count(*) FROM login_failures WHERE address = ? AND at >= ?", [address, since]
+        ).fetchone()[0]
+        return by_name, by_address
+
+    def clear_login_failures(self, username: str) -> None:
+        self.db.execute("DELETE FROM login_failures WHERE username = ?", [username])
+
+    # --- revisions of the bank -----------------------------------------------------
+
+    def add_revision(self, sha: str, author: str, message: str, text: str) -> int:
+        return self.db.execute(
+            "INSERT INTO revisions (sha, author, message, created_at, text) VALUES (?, ?, ?, ?, ?)",
+            [sha, author, message, now(), text],
+        ).lastrowid
+
+    def latest_revision(self) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM revisions ORDER BY id DESC LIMIT 1"))
+        return rows[0] if rows else None
+
+    def revision(self, revision_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM revisions WHERE id = ?", [revision_id]))
+        return rows[0] if rows else None
+
+    def revision_by_sha(self, sha: str) -> dict[str, Any] | None:
+        rows = list(
+            self.db.query("SELECT * FROM revisions WHERE sha = ? ORDER BY id DESC LIMIT 1", [sha])
+        )
+        return rows[0] if rows else None
+
+    def revisions(self) -> list[dict[str, Any]]:
+        """Every revision, newest first, without the file texts."""
+        return list(
+            self.db.query(
+                "SELECT id, sha, author, message, created_at, length(text) AS size "
+                "FROM revisions ORDER BY id DESC"
+            )
+        )
+
+    def previous_revision(self, revision_id: int) -> dict[str, Any] | None:
+        rows = list(
+            self.db.query(
+                "SELECT * FROM revisions WHERE id < ? ORDER BY id DESC LIMIT 1", [revision_id]
+            )
+        )
+        return rows[0] if rows else None
+
+    # --- results for instructors -------------------------------------------------------
+
+    @staticmethod
+    def _attempt_filter(filters: dict[str, Any]) -> tuple[str, list[Any]]:
+        """WHERE clause of the results filters: status, verdict, a date range (started)."""
+        where, params = [], []
+        if filters.get("status") == "finished":
+            where.append("finished_at IS NOT NULL")
+        elif filters.get("status") == "in-progress":
+            where.append("finished_at IS NULL")
+        if filters.get("verdict"):
+            where.append("verdict = ?")
+            params.append(filters["verdict"])
+        if filters.get("since"):
+            where.append("started_at >= ?")
+            params.append(filters["since"])
+        if filters.get("until"):
+            where.append("started_at < date(?, '+1 day')")
+            params.append(filters["until"])
+        return ("WHERE " + " AND ".join(where)) if where else "", params
+
+    SORTS = {
+        "started": "started_at",
+        "finished": "finished_at",
+        "overall": "overall",
+        "verdict": "verdict",
+        "name": "display_name",
+    }
+
+    def results_page(
+        self, filters: dict[str, Any], sort: str, descending: bool, limit: int, offset: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """One page of attempts (and how many match), with area scores."""
+        where, params = self._attempt_filter(filters)
+        total = self.db.execute(f"SELECT count(*) FROM attempts {where}", params).fetchone()[0]
+        column = self.SORTS.get(sort, "started_at")
+        order = f"{column} {'DESC' if descending else 'ASC'} NULLS LAST, id"
+        rows = list(
+            self.db.query(
+                "SELECT id, display_name, started_at, finished_at, overall, verdict, "
+                "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id) AS total, "
+                "(SELECT count(*) FROM responses WHERE attempt_id = attempts.id) AS answered, "
+                "(SELECT json_group_object(area, score) FROM attempt_scores "
+                " WHERE attempt_id = attempts.id) AS areas "
+                f"FROM attempts {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            )
+        )
+        for row in rows:
+            row["areas"] = json.loads(row["areas"]) if row["areas"] else {}
+        return total, rows
+
+    def overall_scores(self, filters: dict[str, Any]) -> list[float]:
+        """Overall scores of the finished attempts that match the filters."""
+        where, params = self._attempt_filter({**filters, "status": "finished"})
+        return [r[0] for r in self.db.execute(f"SELECT overall FROM attempts {where}", params)]
+
+    def iter_attempt_rows(self, filters: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+        """Every matching attempt with its area scores, one at a time (for streaming)."""
+        where, params = self._attempt_filter(filters)
+        yield from self.db.execute(
+            "SELECT id, display_name, started_at, finished_at, verdict, overall, "
+            "(SELECT json_group_object(area, score) FROM attempt_scores "
+            " WHERE attempt_id = attempts.id), "
+            "(SELECT count(*) FROM responses WHERE attempt_id = attempts.id), "
+            "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id) "
+            f"FROM attempts {where} ORDER BY id",
+            params,
+        )
+
+    def iter_response_rows(self, filters: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+        """Every response of the matching attempts, one at a time (for streaming)."""
+        where, params = self._attempt_filter(filters)
+        yield from self.db.execute(
+            "SELECT r.attempt_id, r.position, v.question_id, r.version_hash, v.type, v.area, "
+            "r.answer, r.score, r.answered_at "
+            "FROM responses AS r JOIN question_versions AS v ON v.hash = r.version_hash "
+            f"WHERE r.attempt_id IN (SELECT id FROM attempts {where}) "
+            "ORDER BY r.attempt_id, r.position",
+            params,
+        )
+
+    # --- item analysis ------------------------------------------------------------------
+
+    _MARKS = """
+        WITH marks AS (
+            SELECT i.attempt_id, i.version_hash AS item, v.area,
+                   json_extract(v.body, '$.weight') AS w,
+                   coalesce(r.score, 0) * json_extract(v.body, '$.weight') AS x
+            FROM attempts AS a
+            JOIN attempt_items AS i ON i.attempt_id = a.id
+            JOIN question_versions AS v ON v.hash = i.version_hash
+            LEFT JOIN responses AS r
+                ON r.attempt_id = i.attempt_id AND r.position = i.position
+            WHERE a.finished_at IS NOT NULL AND json_extract(v.body, '$.weight') > 0 {extra}
+        )
+    """
+
+    def item_sums(self) -> list[dict[str, Any]]:
+        """Per question version, over the finished attempts that had it: the sums that
+        stats.item_stats needs, with T the attempt's total mark."""
+        return list(
+            self.db.query(
+                self._MARKS.format(extra="")
+                + """,
+            totals AS (SELECT attempt_id, sum(x) AS t FROM marks GROUP BY attempt_id)
+            SELECT m.item, m.area, count(*) AS n, max(m.w) AS max_mark,
+                   sum(m.x) AS sum_x, sum(m.x * m.x) AS sum_x2,
+                   sum(t.t) AS sum_t, sum(t.t * t.t) AS sum_t2, sum(m.x * t.t) AS sum_xt
+            FROM marks AS m JOIN totals AS t USING (attempt_id)
+            GROUP BY m.item, m.area
+            """
+            )
+        )
+
+    def attempt_area_marks(self, form: str | None = None) -> list[tuple[int, str, float, float]]:
+        """(attempt, area, marks, maximum) of every finished attempt (of one form)."""
+        extra, params = ("AND a.form = ?", [form]) if form else ("", [])
+        return [
+            tuple(r)
+            for r in self.db.execute(
+                self._MARKS.format(extra=extra)
+                + "SELECT attempt_id, area, sum(x), sum(w) FROM marks GROUP BY attempt_id, area",
+                params,
+            )
+        ]
+
+    def form_item_marks(self, form: str) -> list[tuple[str, str, int, float, float]]:
+        """(item, area, n, sum of marks, sum of squares) over the finished attempts of a form."""
+        return [
+            tuple(r)
+            for r in self.db.execute(
+                self._MARKS.format(extra="AND a.form = ?")
+                + "SELECT item, area, count(*), sum(x), sum(x * x) FROM marks GROUP BY item, area",
+                [form],
+            )
+        ]
+
+    def largest_form(self) -> tuple[str, int] | None:
+        """The question list most finished attempts share, and how many share it."""
+        row = self.db.execute(
+            "SELECT form, count(*) FROM attempts WHERE finished_at IS NOT NULL "
+            "AND form IS NOT NULL GROUP BY form ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def option_counts(self) -> list[tuple[str, str, int]]:
+        """(version, answer JSON, count) of single and multiple questions, finished attempts."""
+        return [
+            tuple(r)
+            for r in self.db.execute(
+                "SELECT r.version_hash, r.answer, count(*) FROM responses AS r "
+                "JOIN attempts AS a ON a.id = r.attempt_id "
+                "JOIN question_versions AS v ON v.hash = r.version_hash "
+                "WHERE a.finished_at IS NOT NULL AND v.type IN ('single', 'multiple') "
+                "GROUP BY r.version_hash, r.answer"
+            )
+        ]
+
+    def versions(self, hashes: list[str]) -> dict[str, dict[str, Any]]:
+        """Question version bodies by hash."""
+        out = {}
+        for chunk in range(0, len(hashes), 500):
+            part = hashes[chunk : chunk + 500]
+            marks = ",".join("?" * len(part))
+            for row in self.db.execute(
+                f"SELECT hash, body FROM question_versions WHERE hash IN ({marks})", part
+            ):
+                out[row[0]] = json.loads(row[1])
+        return out
 
     def count_answers(self) -> int:
         return self.db.execute("SELECT count(*) FROM responses").fetchone()[0]

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask, Response, current_app, g, render_template, request, send_file
+from flask import Flask, Response, current_app, g, render_template, request, send_file, session
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
@@ -24,12 +24,15 @@ from .text import markdown, markdown_inline
 
 MESSAGES = {
     400: "The request could not be understood. Go back, reload the page and try again.",
+    401: "Please log in as an instructor to do that.",
     403: "You do not have access to this page.",
     404: "There is no page at this address. If you followed a link, check that it was "
     "copied whole.",
     405: "This address does not accept that kind of request.",
     409: "That change conflicts with the current state of this page. Reload it and try again.",
     413: "What was sent is too large. An answer needs only a few words or numbers.",
+    422: "That could not be saved because it has problems; they are listed on the page.",
+    429: "Too many attempts. Wait a minute, then try again.",
     500: "Something went wrong on our side. Everything you saved before this is safe; "
     "try again in a moment.",
     503: "The assessment is being updated. Please try again in a minute.",
@@ -91,6 +94,12 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
 def render_fragment(template: str, block: str, status: int = 200, **context: Any) -> Response:
     """One block of a page, for an htmx request that updates a small region."""
     return Response(render_block(template, block, **context), status=status, mimetype="text/html")
+
+
+def limit_body() -> None:
+    """Logged-in instructors may send the whole bank file; everybody else, short forms."""
+    if request.path.startswith("/instructor/") and session.get("instructor"):
+        request.max_content_length = current_app.config["EDITOR_MAX_CONTENT_LENGTH"]
 
 
 def _close_store(_exc: BaseException | None) -> None:

@@ -103,3 +103,31 @@ def count_responses(app) -> int:
         return store.count_answers()
     finally:
         store.close()
+
+
+def log_in(app, client, username: str = "ann", password: str = "correct horse battery"):
+    """Make an instructor account and log the client in as them."""
+    from quiz.auth import hash_password
+
+    store = Store(app.config["DATABASE"])
+    try:
+        store.set_instructor(username, hash_password(password))
+    finally:
+        store.close()
+    token = csrf_token(client.get("/instructor/login").data)
+    response = client.post(
+        "/instructor/login", data={"csrf_token": token, "username": username, "password": password}
+    )
+    assert response.status_code == 303, response.data
+    return client
+
+
+def form_fields(html: str | bytes, marker: str) -> dict[str, str]:
+    """The hidden fields (csrf_token, base, …) of the form that follows ``marker``
+    (an id, or any text of the form's opening tag such as its action)."""
+    if isinstance(html, bytes):
+        html = html.decode()
+    start = html.find(f'id="{marker}"')
+    html = html[start if start >= 0 else html.index(marker) :]
+    html = html[: html.index("</form>")]
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))

@@ -1,0 +1,559 @@
+"""The instructor's bank editor: questions, raw YAML, settings, areas, verdicts and revisions.
+
+Every form carries ``base``, the hash of the file it was built from. A save
+over a newer file is refused with a 409 that shows what changed; a save that
+would break the bank is refused with its line and message. Either way the
+file is untouched and what the instructor typed stays in the form.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+
+from . import answers, editor, lint
+from .auth import current_instructor, login_required
+from .bank import DIFFICULTIES, QUESTION_TYPES, BankError, check_question, parse, plain
+from .web import current_bank, is_htmx, render, render_fragment, store
+
+bp = Blueprint("instructor", __name__, url_prefix="/instructor")
+bp.before_request(login_required(lambda: None))
+
+NEW_KINDS = {
+    "single": "Single best answer",
+    "judgement": "Situational judgement",
+    "multiple": "Multiple response",
+    "numeric": "Numeric",
+    "likert": "Likert statement",
+}
+OPTION_ROWS = 8
+
+
+def _path() -> Path:
+    return Path(current_app.config["QUESTIONS"])
+
+
+def _text() -> str:
+    return _path().read_text(encoding="utf-8")
+
+
+def _current() -> tuple[str, str]:
+    """The file's text and hash, recording it as a revision if the app has not seen it.
+
+    That is how edits made outside the app (an editor, a git pull) show up in the history.
+    """
+    text = _text()
+    digest = editor.sha(text)
+    latest = store().latest_revision()
+    if latest is None or latest["sha"] != digest:
+        first = latest is None
+        store().add_revision(
+            digest,
+            "outside the app",
+            "The file as the app first found it" if first else "Changed outside the app",
+            text,
+        )
+    return text, digest
+
+
+def _diff(old: str, new: str, old_name: str, new_name: str) -> list[tuple[str, str]]:
+    """A unified diff as (kind, line) pairs for the template to colour."""
+    lines = []
+    for line in difflib.unified_diff(
+        old.splitlines(), new.splitlines(), old_name, new_name, lineterm="", n=2
+    ):
+        kind = (
+            "meta"
+            if line.startswith(("---", "+++", "@@"))
+            else "add"
+            if line.startswith("+")
+            else "del"
+            if line.startswith("-")
+            else "same"
+        )
+        lines.append((kind, line))
+    return lines
+
+
+def _conflict_diff(base: str) -> list[tuple[str, str]]:
+    current = _text()
+    known = store().revision_by_sha(base)
+    if known is None:
+        return [("meta", "The version you started from is not in the history.")]
+    return _diff(
+        known["text"], current, f"the version you opened (revision {known['id']})", "the file now"
+    )
+
+
+def _save(change: Callable[[str], str], message: str) -> tuple[str, Any]:
+    """Apply a change to the bank.
+
+    Returns ('saved', revision id or None), ('conflict', diff) or ('invalid', problems).
+    """
+    base = request.form.get("base", "")
+    _current()  # record the file as it is now, if the app has not seen it yet
+    try:
+        old, new = editor.save(_path(), base, change)
+    except editor.Conflict:
+        _current()  # the newer file becomes a revision, so the diff can show it
+        return "conflict", _conflict_diff(base)
+    except BankError as exc:
+        return "invalid", exc.problems
+    except editor.EditError as exc:
+        abort(404, str(exc))
+    if old != new:
+        revision = store().add_revision(
+            editor.sha(new),
+            current_instructor(),
+            request.form.get("message", "").strip()[:200] or message,
+            new,
+        )
+        current_app.extensions["quiz.bank"].refresh()  # serve it at once
+        return "saved", revision
+    return "saved", None
+
+
+def _refused(outcome: str, detail: Any) -> tuple[int, dict[str, Any]]:
+    """Status and context for a refused save."""
+    if outcome == "conflict":
+        return 409, {"conflict": detail, "problems": []}
+    return 422, {"conflict": None, "problems": detail}
+
+
+# --- dashboard -----------------------------------------------------------------------
+
+
+@bp.get("/")
+def dashboard() -> Response:
+    _, digest = _current()
+    source = current_app.extensions["quiz.bank"]
+    bank = current_bank()
+    return render(
+        "instructor.html",
+        bank=bank,
+        error=source.error,
+        latest=store().latest_revision(),
+        lint_problems=lint.lint(bank) if bank else [],
+    )
+
+
+# --- questions -----------------------------------------------------------------------
+
+
+def _flags() -> dict[str, list[str]]:
+    """Statistics flags of each question's current version (empty until attempts exist)."""
+    from .results import current_flags
+
+    return current_flags()
+
+
+@bp.get("/questions")
+def questions() -> Response:
+    text, digest = _current()
+    bank = current_bank()
+    if bank is None:
+        abort(503)
+    args = request.args
+    query = args.get("q", "").strip().lower()
+    flags = _flags()
+    shown = []
+    for q in bank.questions:
+        haystack = " ".join(
+            [q.id, q.prompt, q.explanation, *(o.text for o in getattr(q, "options", ()))]
+        ).lower()
+        if query and query not in haystack:
+            continue
+        if args.get("area") and q.area != args["area"]:
+            continue
+        if args.get("type") and lint.kind(q) != args["type"]:
+            continue
+        if args.get("difficulty") and q.difficulty != args["difficulty"]:
+            continue
+        if args.get("flagged") and not flags.get(q.id):
+            continue
+        shown.append(q)
+    context = dict(
+        bank=bank,
+        shown=shown,
+        flags=flags,
+        args=args,
+        base=digest,
+        kinds=NEW_KINDS,
+        difficulties=DIFFICULTIES,
+        kind=lint.kind,
+    )
+    if is_htmx() and request.headers.get("HX-Target") == "question-list":
+        return render_fragment("questions.html", "list", **context)
+    return render("questions.html", **context)
+
+
+def _editor_page(
+    form: dict[str, Any],
+    *,
+    original: str | None,
+    base: str,
+    status: int = 200,
+    problems: Any = (),
+    conflict: Any = None,
+) -> Response:
+    bank = current_bank()
+    rows = max(OPTION_ROWS, len(form["options"]) + 1)
+    options = form["options"] + [{"text": "", "correct": False, "score": ""}] * (
+        rows - len(form["options"])
+    )
+    return render(
+        "question_form.html",
+        status=status,
+        form=form,
+        options=options,
+        original=original,
+        base=base,
+        bank=bank,
+        problems=problems,
+        conflict=conflict,
+        difficulties=DIFFICULTIES,
+        types=QUESTION_TYPES,
+    )
+
+
+@bp.get("/questions/new")
+def new_question() -> Response:
+    _, digest = _current()
+    kind = request.args.get("type", "single")
+    if kind not in NEW_KINDS:
+        abort(404, "There is no such kind of question.")
+    area = request.args.get("area") or current_bank().dimensions[0].id
+    form = editor.question_to_form(
+        {"type": "single" if kind == "judgement" else kind, "area": area}
+    )
+    if kind == "judgement":
+        form["scoring"] = "weighted"
+    return _editor_page(form, original=None, base=digest)
+
+
+@bp.get("/questions/<qid>")
+def edit_question(qid: str) -> Response:
+    text, digest = _current()
+    doc = editor.load(text)
+    try:
+        data = plain(doc["questions"][editor.question_index(doc, qid)])
+    except editor.EditError as exc:
+        abort(404, str(exc))
+    return _editor_page(editor.question_to_form(data), original=qid, base=digest)
+
+
+def _submitted_form() -> dict[str, Any]:
+    """What the instructor sent, shaped like question_to_form's output (to show it again)."""
+    data = editor.question_from_form(request.form)
+    form = editor.question_to_form(data)
+    form["scoring"] = request.form.get("scoring", "keyed")
+    texts, scores = request.form.getlist("option_text"), request.form.getlist("option_score")
+    correct = set(request.form.getlist("correct"))
+    form["options"] = [
+        {"text": t, "correct": str(i) in correct, "score": scores[i] if i < len(scores) else ""}
+        for i, t in enumerate(texts)
+        if t.strip()
+    ]
+    for key in ("answer", "tolerance", "weight"):
+        if key in request.form:
+            form[key] = request.form[key]
+    return form
+
+
+@bp.post("/questions/validate")
+def validate_question() -> Response:
+    """Live validation while the instructor types (htmx)."""
+    data = editor.question_from_form(request.form)
+    bank = current_bank()
+    original = request.form.get("original") or None
+    taken = {q.id for q in bank.questions} - {original} if bank else set()
+    problems = check_question(data, [d.id for d in bank.dimensions] if bank else [], taken)
+    return render_fragment("question_form.html", "problems", problems=problems, checked=True)
+
+
+@bp.post("/questions/preview")
+def preview_question() -> Response:
+    """The question exactly as a taker sees it, built from the form as it stands."""
+    from .bank import QUESTION
+
+    data = editor.question_from_form(request.form)
+    bank = current_bank()
+    problems = check_question(data, [d.id for d in bank.dimensions], ())
+    problems = [p for p in problems if p[0] != "id"]
+    if problems:
+        return render_fragment(
+            "question_form.html", "problems", status=422, problems=problems, checked=True
+        )
+    q = QUESTION.validate_python(data)
+    context = dict(
+        preview=True,
+        attempt={"scheme": bank.scheme, "token": ""},
+        n=1,
+        total=1,
+        area=bank.scheme.dimension(q.area),
+        q=q,
+        options=list(enumerate(getattr(q, "options", ()))),
+        submitted=[],
+        likert_labels=answers.LIKERT_LABELS,
+        error=None,
+        url="",
+    )
+    if is_htmx():
+        return render_fragment("question.html", "content", **context)
+    return render("question.html", **context)
+
+
+@bp.post("/questions")
+def create_question() -> Response:
+    data = editor.question_from_form(request.form)
+    outcome, detail = _save(
+        editor.edit(lambda doc: editor.put_question(doc, data)), f"Added question {data['id']}"
+    )
+    if outcome != "saved":
+        status, extra = _refused(outcome, detail)
+        return _editor_page(
+            _submitted_form(), original=None, base=_current()[1], status=status, **extra
+        )
+    flash(f"Added question {data['id']}.")
+    return redirect(url_for("instructor.edit_question", qid=data["id"]), code=303)
+
+
+@bp.post("/questions/<qid>")
+def save_question(qid: str) -> Response:
+    data = editor.question_from_form(request.form)
+    outcome, detail = _save(
+        editor.edit(lambda doc: editor.put_question(doc, data, qid)), f"Edited question {qid}"
+    )
+    if outcome != "saved":
+        status, extra = _refused(outcome, detail)
+        return _editor_page(
+            _submitted_form(), original=qid, base=_current()[1], status=status, **extra
+        )
+    flash(f"Saved question {data['id']}." if detail else "Nothing changed.")
+    return redirect(url_for("instructor.edit_question", qid=data["id"]), code=303)
+
+
+def _list_action(change: Callable[[Any], Any], message: str, done: str) -> Response:
+    outcome, detail = _save(editor.edit(change), message)
+    if outcome == "conflict":
+        flash("The bank changed since you opened the list; nothing was done. Here it is now.")
+    elif outcome == "invalid":
+        flash("That would make the bank invalid: " + "; ".join(str(p) for p in detail))
+    else:
+        flash(done)
+    return redirect(url_for("instructor.questions", **request.args), code=303)
+
+
+@bp.post("/questions/<qid>/duplicate")
+def duplicate_question(qid: str) -> Response:
+    made: list[str] = []
+    outcome, detail = _save(
+        editor.edit(lambda doc: made.append(editor.duplicate_question(doc, qid))),
+        f"Duplicated {qid}",
+    )
+    if outcome != "saved":
+        flash(
+            "The bank changed since you opened the list; nothing was done."
+            if outcome == "conflict"
+            else "Could not duplicate the question."
+        )
+        return redirect(url_for("instructor.questions"), code=303)
+    flash(f"Made {made[0]}, a copy of {qid}. Change it, then save.")
+    return redirect(url_for("instructor.edit_question", qid=made[0]), code=303)
+
+
+@bp.get("/questions/<qid>/delete")
+def confirm_delete_question(qid: str) -> Response:
+    _, digest = _current()
+    bank = current_bank()
+    if qid not in bank.by_id:
+        abort(404, f"There is no question '{qid}' in the bank.")
+    return render("question_delete.html", q=bank.by_id[qid], base=digest)
+
+
+@bp.post("/questions/<qid>/delete")
+def delete_question(qid: str) -> Response:
+    return _list_action(
+        lambda doc: editor.delete_question(doc, qid),
+        f"Deleted question {qid}",
+        f"Deleted question {qid}. Past attempts keep the version they used.",
+    )
+
+
+@bp.post("/questions/<qid>/move")
+def move_question(qid: str) -> Response:
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400, "Move a question up or down.")
+    return _list_action(
+        lambda doc: editor.move_question(doc, qid, direction),
+        f"Moved question {qid} {direction}",
+        f"Moved {qid} {direction}.",
+    )
+
+
+# --- the raw file ----------------------------------------------------------------------
+
+
+@bp.get("/raw")
+def raw() -> Response:
+    text, digest = _current()
+    return render("raw.html", text=text, base=digest, problems=[], conflict=None)
+
+
+@bp.post("/raw/validate")
+def validate_raw() -> Response:
+    try:
+        bank = parse(request.form.get("text", ""), _path().name)
+        problems, summary = [], bank.summary()
+    except BankError as exc:
+        problems, summary = exc.problems, None
+    return render_fragment("raw.html", "problems", problems=problems, summary=summary, checked=True)
+
+
+@bp.post("/raw")
+def save_raw() -> Response:
+    text = request.form.get("text", "").replace("\r\n", "\n")
+    outcome, detail = _save(lambda _old: text, "Edited the file")
+    if outcome != "saved":
+        status, extra = _refused(outcome, detail)
+        return render("raw.html", status=status, text=text, base=_current()[1], **extra)
+    flash("Saved the file." if detail else "Nothing changed.")
+    return redirect(url_for("instructor.raw"), code=303)
+
+
+# --- settings, areas, verdicts ---------------------------------------------------------
+
+
+def _number_or_none(value: str) -> Any:
+    value = value.strip()
+    return editor.number(value) if value else None
+
+
+@bp.get("/settings")
+def settings() -> Response:
+    text, digest = _current()
+    doc = plain(editor.load(text))
+    return render("settings.html", doc=doc, base=digest, problems=[], conflict=None)
+
+
+def _settings_change(section: str) -> tuple[Callable[[Any], Any], str]:
+    form = request.form
+    if section == "general":
+        data = {
+            "title": form.get("title", "").strip(),
+            "minutes": _number_or_none(form.get("minutes", "")),
+            "shuffle_options": bool(form.get("shuffle_options")),
+            "shuffle_questions": bool(form.get("shuffle_questions")),
+            "bands": {
+                "strength": _number_or_none(form.get("strength", "")),
+                "adequate": _number_or_none(form.get("adequate", "")),
+            },
+        }
+        return (lambda doc: editor.put_settings(doc, data)), "Edited the settings"
+    if section == "verdicts":
+        rows = []
+        for i in range(int(form.get("rows", "0") or 0)):
+            vid = form.get(f"id-{i}", "").strip()
+            if not vid:
+                continue  # an emptied row deletes its rule
+            rule: dict[str, Any] = {"id": vid, "label": form.get(f"label-{i}", "").strip()}
+            for key in ("min_overall", "max_overall", "min_each_area"):
+                value = _number_or_none(form.get(f"{key}-{i}", ""))
+                if value is not None:
+                    rule[key] = value
+            floors = {}
+            for part in form.get(f"min_area-{i}", "").split(","):
+                if ":" in part:
+                    area, value = part.split(":", 1)
+                    floors[area.strip()] = _number_or_none(value)
+            if floors:
+                rule["min_area"] = floors
+            rule["summary"] = form.get(f"summary-{i}", "").strip()
+            rows.append(rule)
+        return (lambda doc: editor.put_verdicts(doc, rows)), "Edited the verdict rules"
+    if section.startswith("area-"):
+        area = section.removeprefix("area-")
+        data: dict[str, Any] = {
+            "id": area,
+            "name": form.get("name", "").strip(),
+            "weight": _number_or_none(form.get("weight", "")),
+            "description": form.get("description", "").strip(),
+        }
+        feedback = {}
+        for level in ("strength", "adequate", "gap"):
+            summary = form.get(f"{level}-summary", "").strip()
+            steps = [s.strip() for s in form.get(f"{level}-steps", "").splitlines() if s.strip()]
+            if summary or steps:
+                feedback[level] = {"summary": summary, "next_steps": steps}
+        if feedback:
+            data["feedback"] = feedback
+        doc_prefix = form.get("prefix", "").strip()
+        if doc_prefix:
+            data["prefix"] = doc_prefix
+        return (lambda doc: editor.put_dimension(doc, area, data)), f"Edited the area {area}"
+    abort(404, "There is no such section of the settings.")
+
+
+@bp.post("/settings/<section>")
+def save_settings(section: str) -> Response:
+    change, message = _settings_change(section)
+    outcome, detail = _save(editor.edit(change), message)
+    if outcome != "saved":
+        status, extra = _refused(outcome, detail)
+        text, digest = _current()
+        return render(
+            "settings.html", status=status, doc=plain(editor.load(text)), base=digest, **extra
+        )
+    flash(f"{message}." if detail else "Nothing changed.")
+    return redirect(url_for("instructor.settings") + f"#{section}", code=303)
+
+
+# --- revisions ---------------------------------------------------------------------------
+
+
+@bp.get("/revisions")
+def revisions() -> Response:
+    _current()
+    return render("revisions.html", revisions=store().revisions())
+
+
+@bp.get("/revisions/<int:revision_id>")
+def revision(revision_id: int) -> Response:
+    _, digest = _current()
+    shown = store().revision(revision_id)
+    if shown is None:
+        abort(404, f"There is no revision {revision_id}.")
+    before = store().previous_revision(revision_id)
+    diff = _diff(
+        before["text"] if before else "",
+        shown["text"],
+        f"revision {before['id']}" if before else "nothing",
+        f"revision {revision_id}",
+    )
+    return render(
+        "revision.html", revision=shown, diff=diff, base=digest, is_current=shown["sha"] == digest
+    )
+
+
+@bp.post("/revisions/<int:revision_id>/restore")
+def restore(revision_id: int) -> Response:
+    shown = store().revision(revision_id)
+    if shown is None:
+        abort(404, f"There is no revision {revision_id}.")
+    outcome, detail = _save(lambda _old: shown["text"], f"Restored revision {revision_id}")
+    if outcome == "conflict":
+        flash("The bank changed since you opened this page; nothing was restored.")
+        return redirect(url_for("instructor.revision", revision_id=revision_id), code=303)
+    if outcome == "invalid":
+        flash(
+            "That revision does not validate with this version of the app: "
+            + "; ".join(str(p) for p in detail)
+        )
+        return redirect(url_for("instructor.revision", revision_id=revision_id), code=303)
+    flash(f"Restored revision {revision_id} as a new revision.")
+    return redirect(url_for("instructor.revisions"), code=303)

@@ -1,0 +1,169 @@
+"""Item analysis by classical test theory, as Moodle's quiz statistics compute it. Pure.
+
+Everything is computed from sums, so the database can aggregate in SQL and
+hand over a handful of numbers per question instead of every mark. With s
+attempts, x a question's mark, T the attempt's total and R = T - x the rest
+of the test (variances and covariances divide by s - 1):
+
+- facility F = mean(x) / max mark
+- SD of x
+- discrimination DI = 100 * Cov(x, R) / sqrt(Var(x) * Var(R))
+- for a test or an area: mean, SD, skewness of the totals, Cronbach's alpha
+  = p/(p-1) * (1 - sum Var(x_i) / Var(T)), and SEM = SD * sqrt(1 - alpha).
+
+docs/statistics.md gives the formulas and the thresholds of the flags.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+TOO_HARD = 0.20
+TOO_EASY = 0.95
+MIN_DISCRIMINATION = 20.0
+LOW_SPREAD = 1 / 3  # of the max mark
+FEW_ATTEMPTS = 30
+
+
+@dataclass(frozen=True)
+class ItemSums:
+    """Sums over the finished attempts that contain one question version."""
+
+    n: int
+    max_mark: float
+    sum_x: float
+    sum_x2: float
+    sum_t: float
+    sum_t2: float
+    sum_xt: float
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    n: int
+    facility: float
+    sd: float | None
+    discrimination: float | None
+    flags: tuple[str, ...]
+
+    @property
+    def tentative(self) -> bool:
+        return self.n < FEW_ATTEMPTS
+
+
+def _variance(n: int, total: float, squares: float) -> float:
+    """Sample variance from sums; tiny negative rounding errors become 0."""
+    return max(0.0, (squares - total * total / n) / (n - 1))
+
+
+def item_stats(s: ItemSums) -> ItemStats:
+    if s.n == 0 or s.max_mark <= 0:
+        raise ValueError("an item needs attempts and a positive maximum mark")
+    facility = s.sum_x / s.n / s.max_mark
+    sd = discrimination = None
+    if s.n >= 2:
+        var_x = _variance(s.n, s.sum_x, s.sum_x2)
+        var_t = _variance(s.n, s.sum_t, s.sum_t2)
+        cov_xt = (s.sum_xt - s.sum_x * s.sum_t / s.n) / (s.n - 1)
+        cov_xr = cov_xt - var_x  # Cov(x, T - x)
+        var_r = max(0.0, var_t + var_x - 2 * cov_xt)  # Var(T - x)
+        sd = math.sqrt(var_x)
+        if var_x > 1e-12 and var_r > 1e-12:
+            discrimination = max(-100.0, min(100.0, 100 * cov_xr / math.sqrt(var_x * var_r)))
+    return ItemStats(s.n, facility, sd, discrimination, _flags(s, facility, sd, discrimination))
+
+
+def _flags(
+    s: ItemSums, facility: float, sd: float | None, discrimination: float | None
+) -> tuple[str, ...]:
+    flags = []
+    if facility < TOO_HARD:
+        flags.append(f"too hard: facility {facility:.0%}, below {TOO_HARD:.0%}")
+    elif facility > TOO_EASY:
+        flags.append(f"too easy: facility {facility:.0%}, above {TOO_EASY:.0%}")
+    elif sd is not None and sd < LOW_SPREAD * s.max_mark:
+        flags.append(
+            f"little spread: SD {sd / s.max_mark:.2f} of the maximum mark, below {LOW_SPREAD:.2f}"
+        )
+    if discrimination is not None:
+        if discrimination < 0:
+            flags.append(f"works against the test: discrimination {discrimination:.0f}")
+        elif discrimination < MIN_DISCRIMINATION:
+            flags.append(
+                f"does not discriminate: discrimination {discrimination:.0f}, "
+                f"below {MIN_DISCRIMINATION:.0f}"
+            )
+    elif s.n >= 2:
+        flags.append("does not discriminate: every attempt scored it the same")
+    return tuple(flags)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The spread of attempt totals and their reliability; mean, SD and SEM as fractions."""
+
+    n: int
+    mean: float
+    sd: float | None
+    skewness: float | None
+    alpha: float | None
+    sem: float | None  # standard error of measurement, same scale as the mean
+    items: int  # p, the number of questions alpha rests on
+    alpha_n: int  # the attempts alpha rests on
+
+
+def describe(totals: Sequence[float]) -> tuple[float, float | None, float | None]:
+    """Mean, sample SD and sample skewness (as Moodle and spreadsheets compute it)."""
+    n = len(totals)
+    if n == 0:
+        raise ValueError("no totals")
+    mean = sum(totals) / n
+    if n < 2:
+        return mean, None, None
+    sd = math.sqrt(sum((t - mean) ** 2 for t in totals) / (n - 1))
+    if n < 3 or sd == 0:
+        return mean, sd, None
+    skew = n / ((n - 1) * (n - 2)) * sum(((t - mean) / sd) ** 3 for t in totals)
+    return mean, sd, skew
+
+
+def cronbach_alpha(item_variances: Sequence[float], total_variance: float) -> float | None:
+    """alpha = p/(p-1) * (1 - sum of item variances / variance of the totals)."""
+    p = len(item_variances)
+    if p < 2 or total_variance <= 0:
+        return None
+    return p / (p - 1) * (1 - sum(item_variances) / total_variance)
+
+
+@dataclass(frozen=True)
+class Form:
+    """The attempts that all had the same questions: what Cronbach's alpha needs."""
+
+    totals: Sequence[float]  # raw totals of those attempts
+    item_variances: Sequence[float]  # of each question's marks over those attempts
+    max_total: float
+
+
+def summary(scores: Sequence[float], form: Form | None = None) -> Summary:
+    """Mean, SD and skewness of ``scores`` (each attempt's total as a fraction of its
+    maximum); alpha and the SEM (as a fraction) over ``form``."""
+    mean, sd, skew = describe(scores)
+    alpha = sem = None
+    if form is not None and len(form.totals) >= 2 and form.item_variances:
+        _, form_sd, _ = describe(form.totals)
+        if form_sd:
+            alpha = cronbach_alpha(form.item_variances, form_sd**2)
+            if alpha is not None:
+                sem = form_sd * math.sqrt(max(0.0, 1 - alpha)) / form.max_total
+    return Summary(
+        n=len(scores),
+        mean=mean,
+        sd=sd,
+        skewness=skew,
+        alpha=alpha,
+        sem=sem,
+        items=len(form.item_variances) if form else 0,
+        alpha_n=len(form.totals) if form else 0,
+    )

@@ -1,0 +1,192 @@
+"""Results and item statistics for instructors, on attempts seeded into a real database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import random
+import re
+import uuid
+
+import pytest
+
+from quiz import scoring
+from quiz.bank import Scheme, question_from_body, version_hash
+from quiz.draw import draw
+from quiz.results import analysis
+from quiz.store import Store
+
+from .helpers import log_in
+
+
+def seed(app, abilities, finish=True, start="2026-11-0"):
+    """Finished attempts whose takers get each question right with the given probability."""
+    bank = app.extensions["quiz.bank"].current()
+    store = Store(app.config["DATABASE"])
+    body = bank.scheme.body()
+    rng = random.Random(7)
+    try:
+        for n, ability in enumerate(abilities):
+            token = uuid.uuid4().hex
+            items = draw(bank, token)
+            attempt_id = store.create_attempt(token, f"taker{n}", (version_hash(body), body), items)
+            store.db.execute(
+                "UPDATE attempts SET started_at = ?, display_name = ? WHERE id = ?",
+                [f"{start}{n % 9 + 1}T10:00:00+00:00", f"Taker {n}", attempt_id],
+            )
+            marks = []
+            for position, item in enumerate(items, start=1):
+                q = question_from_body(item["body"])
+                right = rng.random() < ability
+                if q.type == "single":
+                    best = max(range(len(q.options)), key=q.option_score)
+                    worst = min(range(len(q.options)), key=q.option_score)
+                    answer = best if right else worst
+                elif q.type == "multiple":
+                    answer = (
+                        sorted(q.correct_indexes)
+                        if right
+                        else [i for i in range(len(q.options)) if i not in q.correct_indexes]
+                    )
+                elif q.type == "numeric":
+                    answer = f"{q.answer:g}" if right else "-1"
+                else:
+                    answer = 4
+                mark = scoring.score(q, answer)
+                store.save_answer(attempt_id, position, item["hash"], answer, mark)
+                marks.append((q, mark))
+            if finish:
+                outcome = scoring.result(Scheme.from_body(body), marks)
+                store.finish(attempt_id, outcome.overall, outcome.verdict.id, outcome.areas)
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def teacher(app, client):
+    return log_in(app, client)
+
+
+def test_results_list_filters_sorts_and_pages(app, teacher):
+    seed(app, [0.1 * i for i in range(11)] * 5)  # 55 finished attempts
+    seed(app, [0.5], finish=False, start="2026-10-0")
+    html = teacher.get("/instructor/results").data.decode()
+    assert "56 attempts match; 55 finished." in html
+    table = html[html.index('<table class="results">') :]
+    assert "Page 1 of 2" in html and table.count('<tr><th scope="row">') == 50
+    assert '<svg class="chart"' in html and "Distribution of overall scores" in html
+    second = teacher.get("/instructor/results?page=2").data.decode()
+    assert second[second.index('<table class="results">') :].count('<tr><th scope="row">') == 6
+    running = teacher.get("/instructor/results?status=in-progress").data.decode()
+    assert "1 attempt matches; 0 finished." in running
+    strong = teacher.get("/instructor/results?verdict=strong-fit&status=finished").data.decode()
+    count = int(re.search(r"(\d+) attempts? match", strong).group(1))
+    assert 0 < count < 55 and "Not yet a fit</td>" not in strong
+    ranked = teacher.get("/instructor/results?sort=overall&order=desc&status=finished").data
+    table = ranked.decode().split('<table class="results">')[1]
+    rows = re.findall(r"<tr><th scope=\"row\">.*?</tr>", table, re.S)
+    scores = [int(re.findall(r"<td>(\d+)%</td>", row)[0]) for row in rows]
+    assert len(scores) == 50 and scores == sorted(scores, reverse=True)
+    dated = teacher.get("/instructor/results?since=2026-11-03&until=2026-11-03").data.decode()
+    assert re.search(r"(\d+) attempts? match", dated).group(1) == str(
+        sum(1 for n in range(55) if n % 9 + 1 == 3)
+    )
+
+
+def test_csv_exports_stream_every_matching_row(app, teacher):
+    seed(app, [0.2, 0.9])
+    response = teacher.get("/instructor/results/attempts.csv")
+    assert response.is_streamed and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:6] == ["attempt", "name", "started", "finished", "verdict", "overall"]
+    assert len(rows) == 3 and rows[1][1] == "Taker 0"
+    responses = teacher.get("/instructor/results/responses.csv")
+    lines = list(csv.reader(io.StringIO(responses.get_data(as_text=True))))
+    assert lines[0] == [
+        "attempt",
+        "position",
+        "question",
+        "version",
+        "type",
+        "area",
+        "answer",
+        "mark",
+        "answered_at",
+    ]
+    assert len(lines) == 1 + 2 * 64
+
+
+def brute_force(app):
+    """Facility and discrimination per question version, straight from every mark."""
+    store = Store(app.config["DATABASE"])
+    try:
+        rows = store.db.execute(
+            "SELECT i.attempt_id, i.version_hash, json_extract(v.body, '$.weight'), "
+            "coalesce(r.score, 0) FROM attempt_items i JOIN question_versions v "
+            "ON v.hash = i.version_hash LEFT JOIN responses r ON r.attempt_id = i.attempt_id "
+            "AND r.position = i.position JOIN attempts a ON a.id = i.attempt_id "
+            "WHERE a.finished_at IS NOT NULL"
+        ).fetchall()
+    finally:
+        store.close()
+    marks: dict[int, dict[str, float]] = {}
+    for attempt, item, weight, score in rows:
+        if weight > 0:
+            marks.setdefault(attempt, {})[item] = score * weight
+    totals = {a: sum(m.values()) for a, m in marks.items()}
+    out = {}
+    for item in {i for m in marks.values() for i in m}:
+        xs = [m[item] for m in marks.values()]
+        rs = [totals[a] - m[item] for a, m in marks.items()]
+        n = len(xs)
+        mx, mr = sum(xs) / n, sum(rs) / n
+        var_x = sum((x - mx) ** 2 for x in xs) / (n - 1)
+        var_r = sum((r - mr) ** 2 for r in rs) / (n - 1)
+        cov = sum((x - mx) * (r - mr) for x, r in zip(xs, rs, strict=True)) / (n - 1)
+        di = 100 * cov / math.sqrt(var_x * var_r) if var_x > 0 and var_r > 0 else None
+        out[item] = (mx, di)
+    return out
+
+
+def test_item_analysis_matches_a_brute_force_computation(app):
+    seed(app, [0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 0.5, 0.65])
+    with app.test_request_context():
+        result = analysis()
+    expected = brute_force(app)
+    assert result["attempts"] == 8 and result["form_attempts"] == 8
+    assert len(result["items"]) == len(expected) == 60  # the four unscored items are left out
+    for item in result["items"]:
+        facility, di = expected[item["version"]]
+        assert item["stats"].facility == pytest.approx(facility)
+        if di is None:
+            assert item["stats"].discrimination is None
+        else:
+            assert item["stats"].discrimination == pytest.approx(di)
+        assert item["current"] and item["stats"].tentative
+    test = result["test"]
+    assert test.n == 8 and 0 < test.mean < 1 and test.alpha is not None and test.items == 60
+    assert [name for name, _ in result["areas"]] == [
+        "Technical",
+        "Business",
+        "Analytical",
+        "Client-facing",
+    ]
+    assert all(s.items == 15 for _, s in result["areas"])
+
+
+def test_statistics_page_shows_figures_and_option_counts(app, teacher):
+    seed(app, [0.2, 0.5, 0.8, 0.95])
+    html = teacher.get("/instructor/statistics").data.decode()
+    assert "Over 4 finished attempts" in html
+    assert "Whole test" in html and "Client-facing" in html
+    assert html.count("<td><code>") == 60 and "current" in html
+    assert "Options chosen" in html and "(right)" in html and "nobody chose it" in html
+    assert "(tentative)" in html
+
+
+def test_flags_filter_the_question_list(app, teacher):
+    seed(app, [0.0, 0.0, 0.0])  # everybody wrong on everything: every question too hard
+    html = teacher.get("/instructor/questions?flagged=1").data.decode()
+    assert "too hard: facility 0%" in html
+    assert "an-aov" in html
