@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench bench-scale lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ test: $(VENV)/.test
 
 bench: $(VENV)/.bench
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-scale: $(VENV)/.bench
+	$(BIN)/python bench/scale.py $(SCALE_ARGS)
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check quiz tests bench

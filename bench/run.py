@@ -42,6 +42,21 @@ attempts_done = 0
 takers_started = 0
 takers_active = 0
 problems: list[str] = []
+server_ms: dict[str, list[float]] = {}  # the app's own time per request (Server-Timing)
+SERVER_TIMING = re.compile(r"app;dur=([0-9.]+)")
+
+
+@events.request.add_listener
+def _server_time(name, response=None, exception=None, **_kw) -> None:
+    header = response.headers.get("Server-Timing") if response is not None else None
+    found = SERVER_TIMING.search(header or "")
+    if found:
+        server_ms.setdefault(name, []).append(float(found.group(1)))
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
 
 
 def pick_answer(html: str) -> list[tuple[str, str]]:
@@ -155,6 +170,12 @@ def main() -> None:
     parser.add_argument("--attempts", type=int, default=3, help="attempts per taker")
     parser.add_argument("--probes", type=int, default=10, help="users calling /healthz")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per worker (more than 1: gunicorn's gthread workers)",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
@@ -209,10 +230,15 @@ def main() -> None:
     report(args, environment, elapsed, stored, finished)
 
 
+ANSWER = "POST /a/[token]/q/[n] (answer)"
+HEALTH = "GET /healthz"
+
+
 def report(args, environment, elapsed: float, stored: int, finished: int) -> None:
     stats = environment.stats
     rows = []
     for (name, _method), entry in sorted(stats.entries.items()):
+        own = server_ms.get(name, [])
         rows.append(
             {
                 "endpoint": name,
@@ -222,22 +248,29 @@ def report(args, environment, elapsed: float, stored: int, finished: int) -> Non
                 "p50_ms": entry.get_response_time_percentile(0.50),
                 "p95_ms": entry.get_response_time_percentile(0.95),
                 "p99_ms": entry.get_response_time_percentile(0.99),
+                "server_p50_ms": percentile(own, 0.50),
+                "server_p95_ms": percentile(own, 0.95),
             }
         )
     errors = stats.total.num_failures
     command = "make bench" + (f' BENCH_ARGS="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else "")
+    kind = "sync" if args.threads == 1 else f"gthread ({args.threads} threads each)"
     print(f"\ncommand: {command}")
     print(f"machine: {machine()}")
     print(
-        f"load: {args.takers} takers x {args.attempts} attempts, {args.probes} /healthz "
-        f"users, gunicorn {args.workers} sync workers, {elapsed:.1f} s\n"
+        f"load: {args.takers} takers x {args.attempts} attempts, {args.probes} /healthz users, "
+        f"gunicorn {args.workers} {kind} workers, {elapsed:.1f} s\n"
     )
-    print("| endpoint | requests | errors | req/s | p50 ms | p95 ms | p99 ms |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| endpoint | requests | errors | req/s | p50 ms | p95 ms | p99 ms "
+        "| server p50 ms | server p95 ms |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         print(
             f"| {r['endpoint']} | {r['requests']} | {r['errors']} | {r['per_second']:.1f} | "
-            f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} |"
+            f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | "
+            f"{r['server_p50_ms']:.2f} | {r['server_p95_ms']:.2f} |"
         )
     lost = acknowledged - stored
     print(f"\nerrors: {errors}, taker failures: {len(problems)}")
@@ -248,6 +281,19 @@ def report(args, environment, elapsed: float, stored: int, finished: int) -> Non
     print(f"attempts finished: {attempts_done} by the takers, {finished} in the database")
     for problem in problems[:10]:
         print(f"  {problem}")
+    by_name = {r["endpoint"]: r for r in rows}
+    if ANSWER in by_name and HEALTH in by_name:
+        answer, health = by_name[ANSWER], by_name[HEALTH]
+        ratio = answer["per_second"] / health["per_second"]
+        p95 = answer["p95_ms"] / max(health["p95_ms"], 1)
+        print(
+            f"answer throughput / healthz throughput: {ratio:.2f} (target at least 0.5: "
+            f"{'met' if ratio >= 0.5 else 'NOT met'})"
+        )
+        print(
+            f"answer p95 / healthz p95: {p95:.2f} (target at most 3: "
+            f"{'met' if p95 <= 3 else 'NOT met'})"
+        )
     if args.json:
         args.json.write_text(
             json.dumps(

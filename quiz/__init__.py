@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sqlite3
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from . import web
 from .bank import BankSource
-from .store import Store
+from .store import SCHEMA_VERSION, Store
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -71,12 +72,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
 
     _configure_logging()
-    store = Store(app.config["DATABASE"])
-    try:
-        store.migrate()
-        store.purge(web.retention_cutoff(app.config))
-    finally:
-        store.close()
+    _prepare_database(app)
 
     app.extensions["quiz.bank"] = BankSource(
         app.config["QUESTIONS"], check_every=float(app.config["BANK_CHECK_SECONDS"])
@@ -92,6 +88,33 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (taker.bp, history.bp, auth.bp, instructor.bp, results.bp):
         app.register_blueprint(blueprint)
     return app
+
+
+def _prepare_database(app: Flask) -> None:
+    """Migrate and apply retention; on a read-only or full disk, serve what can be served.
+
+    A schema that is current is enough to serve pages: the failure is logged and
+    each request that needs to write gets a clear error page instead of the app
+    failing to start (and its supervisor restarting it in a loop).
+    """
+    log = logging.getLogger("quiz")
+    store = Store(app.config["DATABASE"])
+    try:
+        try:
+            store.migrate()
+        except sqlite3.OperationalError as exc:
+            if web.storage_problem(exc) is None or store.schema_version() != SCHEMA_VERSION:
+                raise
+            log.error("cannot write to %s (%s); serving read-only", app.config["DATABASE"], exc)
+            return
+        try:
+            store.purge(web.retention_cutoff(app.config))
+        except sqlite3.OperationalError as exc:
+            if web.storage_problem(exc) is None:
+                raise
+            log.error("cannot apply retention to %s: %s", app.config["DATABASE"], exc)
+    finally:
+        store.close()
 
 
 def _instance_secret(path: Path) -> str:

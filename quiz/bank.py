@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections import Counter
@@ -300,6 +301,21 @@ class Bank:
     def by_id(self) -> dict[str, Single | Multiple | Numeric | Likert]:
         return {q.id: q for q in self.questions}
 
+    @cached_property
+    def scheme_version(self) -> tuple[str, dict[str, Any]]:
+        """The scheme's hash and body, as stored with each attempt."""
+        body = self.scheme.body()
+        return version_hash(body), body
+
+    @cached_property
+    def versions(self) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Each question's version hash and body, computed once per loaded bank."""
+        out = {}
+        for q in self.questions:
+            body = q.version_body()
+            out[q.id] = (version_hash(body), body)
+        return out
+
     @property
     def dimensions(self) -> tuple[Dimension, ...]:
         return self.scheme.dimensions
@@ -437,8 +453,51 @@ def _yaml() -> YAML:
     return yaml
 
 
+MAX_BYTES = 2_000_000
+MAX_FLOW_DEPTH = 20
+MAX_INDENT = 200
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]+", re.M)
+
+
+def _hostile(text: str, filename: str) -> Problem | None:
+    """Shapes of YAML that cost far more to parse than a bank ever needs: refused
+    before the parser sees them (alias bombs, deep nesting, huge files)."""
+    if len(text.encode()) > MAX_BYTES:
+        return Problem(filename, 1, f"the file is larger than {MAX_BYTES // 1_000_000} MB")
+    depth, line = 0, 1
+    for char in text:
+        if char == "\n":
+            line += 1
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_FLOW_DEPTH:
+                return Problem(filename, line, f"nested more than {MAX_FLOW_DEPTH} levels deep")
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    for number, content in enumerate(text.splitlines(), start=1):
+        if len(content) - len(content.lstrip(" ")) > MAX_INDENT:
+            return Problem(filename, number, f"indented more than {MAX_INDENT} spaces")
+    if _ANCHOR.search(text):
+        try:
+            for event in YAML(typ="rt").parse(text):
+                anchor = getattr(event, "anchor", None)
+                if anchor or type(event).__name__ == "AliasEvent":
+                    return Problem(
+                        filename,
+                        event.start_mark.line + 1,
+                        f"anchors and aliases (&{anchor or 'name'}, *name) are not "
+                        "allowed in the bank: write each value out",
+                    )
+        except YAMLError:
+            return None  # the parser reports it, with its line
+    return None
+
+
 def parse(text: str, filename: str = "questions.yaml") -> Bank:
     """Validate the text of a bank file; raise BankError listing every problem."""
+    hostile = _hostile(text, filename)
+    if hostile:
+        raise BankError([hostile])
     try:
         raw = _yaml().load(text)
     except MarkedYAMLError as exc:

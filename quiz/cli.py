@@ -122,5 +122,37 @@ def set_password(username: str) -> None:
     _set_password(username, must_exist=True)
 
 
+@main.command("seed-demo")
+@click.option(
+    "--attempts",
+    "count",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1, 10_000_000),
+    help="How many finished attempts to add.",
+)
+@click.option("--seed", default=1, show_default=True, help="Seed of the random takers.")
+def seed_demo(count: int, seed: int) -> None:
+    """Add realistic finished attempts (strong and weak takers) for demonstrations."""
+    import time
+
+    from .demo import attempts
+
+    app = create_app()
+    bank = app.extensions["quiz.bank"].current()
+    if bank is None:
+        raise click.ClickException("the question bank does not load; run 'quiz validate'")
+    store = Store(app.config["DATABASE"])
+    started = time.perf_counter()
+    try:
+        added = store.add_finished_attempts(bank.scheme_version, attempts(bank, count, seed))
+    finally:
+        store.close()
+    click.echo(
+        f"Added {added} finished attempts to {app.config['DATABASE']} "
+        f"in {time.perf_counter() - started:.1f} s."
+    )
+
+
 if __name__ == "__main__":
     main()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from .bank import Bank, version_hash
+from .bank import Bank
 
 
 def draw(bank: Bank, seed: str) -> list[dict[str, Any]]:
@@ -32,10 +32,10 @@ def draw(bank: Bank, seed: str) -> list[dict[str, Any]]:
                 order = list(range(len(question.options)))
                 if bank.settings.shuffle_options:
                     rng.shuffle(order)
-            body = question.version_body()
+            digest, body = bank.versions[question.id]
             items.append(
                 {
-                    "hash": version_hash(body),
+                    "hash": digest,
                     "question_id": question.id,
                     "type": question.type,
                     "area": question.area,

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, request
 
 from . import charts, stats
 from .auth import login_required
-from .bank import question_from_body, version_hash
+from .bank import question_from_body
 from .store import Store
 from .web import current_bank, render, store
 
@@ -56,10 +56,11 @@ def attempts() -> Response:
     descending = request.args.get("order", "desc") != "asc"
     page = max(1, min(_int(request.args.get("page"), 1), 1_000_000))
     total, rows = store().results_page(filters, sort, descending, PAGE, (page - 1) * PAGE)
-    scores = [] if filters["status"] == "in-progress" else store().overall_scores(filters)
     counts = [0] * BINS
-    for score in scores:
-        counts[min(int(score * BINS), BINS - 1)] += 1
+    if filters["status"] != "in-progress":
+        for bin_, count in store().score_bins(filters, BINS):
+            counts[bin_] = count
+    finished = sum(counts)
     labels = [f"{i * 100 // BINS}–{(i + 1) * 100 // BINS}%" for i in range(BINS)]
     bank = current_bank()
     return render(
@@ -73,9 +74,9 @@ def attempts() -> Response:
         descending=descending,
         verdicts=dict(_verdicts()),
         areas=[(d.id, d.name) for d in bank.dimensions] if bank else [],
-        histogram=charts.histogram(counts, labels) if scores else None,
+        histogram=charts.histogram(counts, labels) if finished else None,
         bins=list(zip(labels, counts, strict=True)),
-        finished=len(scores),
+        finished=finished,
         query={k: v for k, v in request.args.items() if k != "page"},
     )
 
@@ -197,18 +198,21 @@ def responses_csv() -> Response:
 
 
 def analysis() -> dict[str, Any]:
-    """Item statistics per question version and summaries for the test and each area."""
+    """Item statistics per question version and summaries for the test and each area.
+
+    Everything comes from the sums the store keeps as attempts finish, so the cost
+    does not grow with the number of attempts.
+    """
     db = store()
     sums = db.item_sums()
-    bodies = db.versions([row["item"] for row in sums])
+    bodies = db.versions([row["version_hash"] for row in sums])
     bank = current_bank()
-    current = {version_hash(q.version_body()): q.id for q in bank.questions} if bank else {}
+    current = {bank.versions[q.id][0]: q.id for q in bank.questions} if bank else {}
     options = _option_counts(db.option_counts())
 
     items = []
     for row in sums:
-        body = bodies[row["item"]]
-        q = question_from_body(body)
+        q = question_from_body(bodies[row["version_hash"]])
         result = stats.item_stats(
             stats.ItemSums(
                 row["n"],
@@ -222,68 +226,52 @@ def analysis() -> dict[str, Any]:
         )
         items.append(
             {
-                "version": row["item"],
+                "version": row["version_hash"],
                 "q": q,
                 "area": row["area"],
                 "stats": result,
-                "current": row["item"] in current,
-                "options": _option_rows(q, options.get(row["item"], Counter()), result.n),
+                "current": row["version_hash"] in current,
+                "options": _option_rows(q, options.get(row["version_hash"], Counter()), result.n),
             }
         )
     order = {qid: i for i, qid in enumerate(current.values())}
     items.sort(key=lambda i: (not i["current"], order.get(i["q"].id, 0), i["q"].id))
 
-    # Totals of every finished attempt, for the test and per area.
-    marks: dict[int, dict[str, tuple[float, float]]] = defaultdict(dict)
-    for attempt_id, area, got, most in db.attempt_area_marks():
-        marks[attempt_id][area] = (got, most)
+    moments = db.score_moments()
     form = db.largest_form()
-    form_marks: dict[int, dict[str, tuple[float, float]]] = defaultdict(dict)
-    form_items: list[tuple[str, str, int, float, float]] = []
-    if form:
-        for attempt_id, area, got, most in db.attempt_area_marks(form[0]):
-            form_marks[attempt_id][area] = (got, most)
-        form_items = db.form_item_marks(form[0])
+    totals, form_items = db.form_sums(form[0]) if form else ([], [])
 
-    def summarise(area: str | None) -> stats.Summary | None:
-        scores = []
-        for per_area in marks.values():
-            parts = [v for a, v in per_area.items() if area is None or a == area]
-            most = sum(m for _, m in parts)
-            if most > 0:
-                scores.append(sum(g for g, _ in parts) / most)
-        if not scores:
+    def summarise(area: str) -> stats.Summary | None:
+        if area not in moments:
             return None
-        totals, max_total = [], 0.0
-        for per_area in form_marks.values():
-            parts = [v for a, v in per_area.items() if area is None or a == area]
-            totals.append(sum(g for g, _ in parts))
-            max_total = max(max_total, sum(m for _, m in parts))
-        variances = [
-            max(0.0, (sq - s * s / n) / (n - 1))
-            for _, item_area, n, s, sq in form_items
-            if (area is None or item_area == area) and n >= 2
-        ]
-        form_data = stats.Form(totals, variances, max_total) if totals and max_total else None
-        return stats.summary(scores, form_data)
+        form_data = None
+        for scope, n, sum_t, sum_t2, max_total in totals:
+            if scope == area and max_total:
+                variances = [
+                    stats.variance(n_i, s, sq)
+                    for item_area, n_i, s, sq in form_items
+                    if area in ("", item_area)
+                ]
+                form_data = stats.Form(
+                    n, sum_t, sum_t2, [v for v in variances if v is not None], max_total
+                )
+        return stats.summary(moments[area], form_data)
 
     areas = [(d.id, d.name) for d in bank.dimensions] if bank else []
     return {
         "items": items,
-        "test": summarise(None),
+        "test": summarise(""),
         "areas": [(name, summarise(area)) for area, name in areas],
-        "attempts": len(marks),
+        "attempts": moments[""][0] if "" in moments else 0,
         "form_attempts": form[1] if form else 0,
     }
 
 
-def _option_counts(rows: Iterable[tuple[str, str, int]]) -> dict[str, Counter[int]]:
+def _option_counts(rows: Iterable[tuple[str, int, int]]) -> dict[str, Counter[int]]:
     """How often each option (by its index in the bank) was chosen, per version."""
     counts: dict[str, Counter[int]] = defaultdict(Counter)
-    for version, answer, count in rows:
-        chosen = json.loads(answer)
-        for index in chosen if isinstance(chosen, list) else [chosen]:
-            counts[version][index] += count
+    for version, option, count in rows:
+        counts[version][option] += count
     return counts
 
 

@@ -114,19 +114,28 @@ class Summary:
     alpha_n: int  # the attempts alpha rests on
 
 
-def describe(totals: Sequence[float]) -> tuple[float, float | None, float | None]:
-    """Mean, sample SD and sample skewness (as Moodle and spreadsheets compute it)."""
-    n = len(totals)
+def describe_sums(
+    n: int, s1: float, s2: float, s3: float
+) -> tuple[float, float | None, float | None]:
+    """Mean, sample SD and sample skewness from n and the sums of x, x² and x³."""
     if n == 0:
-        raise ValueError("no totals")
-    mean = sum(totals) / n
+        raise ValueError("no values")
+    mean = s1 / n
     if n < 2:
         return mean, None, None
-    sd = math.sqrt(sum((t - mean) ** 2 for t in totals) / (n - 1))
-    if n < 3 or sd == 0:
+    m2 = max(0.0, s2 - n * mean * mean)  # sum of squared deviations
+    sd = math.sqrt(m2 / (n - 1))
+    if n < 3 or sd < 1e-12:
         return mean, sd, None
-    skew = n / ((n - 1) * (n - 2)) * sum(((t - mean) / sd) ** 3 for t in totals)
-    return mean, sd, skew
+    m3 = s3 - 3 * mean * s2 + 3 * mean * mean * s1 - n * mean**3  # sum of cubed deviations
+    return mean, sd, n / ((n - 1) * (n - 2)) * m3 / sd**3
+
+
+def describe(values: Sequence[float]) -> tuple[float, float | None, float | None]:
+    """Mean, sample SD and sample skewness (as Moodle and spreadsheets compute it)."""
+    return describe_sums(
+        len(values), sum(values), sum(v * v for v in values), sum(v**3 for v in values)
+    )
 
 
 def cronbach_alpha(item_variances: Sequence[float], total_variance: float) -> float | None:
@@ -137,33 +146,40 @@ def cronbach_alpha(item_variances: Sequence[float], total_variance: float) -> fl
     return p / (p - 1) * (1 - sum(item_variances) / total_variance)
 
 
+def variance(n: int, total: float, squares: float) -> float | None:
+    """Sample variance from n, the sum and the sum of squares."""
+    return _variance(n, total, squares) if n >= 2 else None
+
+
 @dataclass(frozen=True)
 class Form:
     """The attempts that all had the same questions: what Cronbach's alpha needs."""
 
-    totals: Sequence[float]  # raw totals of those attempts
+    n: int
+    sum_t: float  # of those attempts' raw totals
+    sum_t2: float
     item_variances: Sequence[float]  # of each question's marks over those attempts
     max_total: float
 
 
-def summary(scores: Sequence[float], form: Form | None = None) -> Summary:
-    """Mean, SD and skewness of ``scores`` (each attempt's total as a fraction of its
-    maximum); alpha and the SEM (as a fraction) over ``form``."""
-    mean, sd, skew = describe(scores)
+def summary(moments: tuple[int, float, float, float], form: Form | None = None) -> Summary:
+    """Mean, SD and skewness of the scores (each attempt's total as a fraction of its
+    maximum, given as n and the sums of x, x², x³); alpha and the SEM (as a fraction)
+    over ``form``."""
+    mean, sd, skew = describe_sums(*moments)
     alpha = sem = None
-    if form is not None and len(form.totals) >= 2 and form.item_variances:
-        _, form_sd, _ = describe(form.totals)
-        if form_sd:
-            alpha = cronbach_alpha(form.item_variances, form_sd**2)
-            if alpha is not None:
-                sem = form_sd * math.sqrt(max(0.0, 1 - alpha)) / form.max_total
+    if form is not None and form.n >= 2 and form.item_variances:
+        total_variance = _variance(form.n, form.sum_t, form.sum_t2)
+        alpha = cronbach_alpha(form.item_variances, total_variance)
+        if alpha is not None:
+            sem = math.sqrt(total_variance) * math.sqrt(max(0.0, 1 - alpha)) / form.max_total
     return Summary(
-        n=len(scores),
+        n=moments[0],
         mean=mean,
         sd=sd,
         skewness=skew,
         alpha=alpha,
         sem=sem,
         items=len(form.item_variances) if form else 0,
-        alpha_n=len(form.totals) if form else 0,
+        alpha_n=form.n if form else 0,
     )

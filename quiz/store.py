@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,6 +150,35 @@ MIGRATIONS: list[str | Callable[[sqlite_utils.Database], None]] = [
     CREATE INDEX revisions_sha ON revisions(sha);
     """,
     _add_forms,
+    # 6: statistics kept up to date as attempts finish (and are deleted), so the
+    # item analysis reads a few hundred rows instead of every mark.
+    """
+    ALTER TABLE attempts ADD COLUMN marks REAL;
+    ALTER TABLE attempts ADD COLUMN max_marks REAL;
+    CREATE TABLE item_sums (
+        version_hash TEXT PRIMARY KEY, area TEXT NOT NULL, max_mark REAL NOT NULL,
+        n INTEGER NOT NULL, sum_x REAL NOT NULL, sum_x2 REAL NOT NULL,
+        sum_t REAL NOT NULL, sum_t2 REAL NOT NULL, sum_xt REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE form_item_sums (
+        form TEXT NOT NULL, version_hash TEXT NOT NULL, area TEXT NOT NULL,
+        n INTEGER NOT NULL, sum_x REAL NOT NULL, sum_x2 REAL NOT NULL,
+        PRIMARY KEY (form, version_hash)
+    ) WITHOUT ROWID;
+    CREATE TABLE form_area_sums (
+        form TEXT NOT NULL, area TEXT NOT NULL,
+        n INTEGER NOT NULL, sum_t REAL NOT NULL, sum_t2 REAL NOT NULL, max_total REAL NOT NULL,
+        PRIMARY KEY (form, area)
+    ) WITHOUT ROWID;
+    CREATE TABLE option_counts (
+        version_hash TEXT NOT NULL, option INTEGER NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (version_hash, option)
+    ) WITHOUT ROWID;
+    CREATE INDEX attempts_started_at ON attempts(started_at);
+    CREATE INDEX attempts_overall ON attempts(overall);
+    CREATE INDEX attempts_verdict ON attempts(verdict, started_at);
+    """,
+    lambda db: Store.backfill_statistics(db),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -274,6 +303,95 @@ class Store:
             )
         return attempt_id
 
+    def add_finished_attempts(
+        self,
+        scheme: tuple[str, dict[str, Any]],
+        attempts: Iterable[dict[str, Any]],
+        batch: int = 500,
+    ) -> int:
+        """Load many finished attempts at once (demonstrations, measurements at scale),
+        then rebuild the statistics. Returns how many were added."""
+        scheme_hash, scheme_body = scheme
+        count, kept = 0, set()
+        pending: list[dict[str, Any]] = []
+
+        def flush() -> None:
+            with self.transaction():
+                self.db.execute(
+                    "INSERT OR IGNORE INTO schemes (hash, body, created_at) VALUES (?, ?, ?)",
+                    [scheme_hash, _dumps(scheme_body), now()],
+                )
+                for attempt in pending:
+                    new = [i for i in attempt["items"] if i["hash"] not in kept]
+                    self._keep_versions(new)
+                    kept.update(i["hash"] for i in new)
+                    versions = [i["hash"] for i in attempt["items"]]
+                    attempt_id = self.db.execute(
+                        "INSERT INTO attempts (token, taker, scheme_hash, display_name, profile, "
+                        "position, started_at, updated_at, finished_at, overall, verdict, form) "
+                        "VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [
+                            attempt["token"],
+                            attempt["taker"],
+                            scheme_hash,
+                            _dumps(attempt["profile"]),
+                            len(versions),
+                            attempt["started_at"],
+                            attempt["finished_at"],
+                            attempt["finished_at"],
+                            attempt["overall"],
+                            attempt["verdict"],
+                            form_hash(versions),
+                        ],
+                    ).lastrowid
+                    self.db.conn.executemany(
+                        "INSERT INTO attempt_items VALUES (?, ?, ?, ?)",
+                        [
+                            (
+                                attempt_id,
+                                n,
+                                item["hash"],
+                                _dumps(item["order"]) if item["order"] is not None else None,
+                            )
+                            for n, item in enumerate(attempt["items"], start=1)
+                        ],
+                    )
+                    self.db.conn.executemany(
+                        "INSERT INTO responses (attempt_id, position, version_hash, answer, "
+                        "score, answered_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        [
+                            (
+                                attempt_id,
+                                position,
+                                digest,
+                                _dumps(answer),
+                                mark,
+                                attempt["finished_at"],
+                            )
+                            for position, digest, answer, mark in attempt["answers"]
+                        ],
+                    )
+                    self.db.conn.executemany(
+                        "INSERT INTO attempt_scores VALUES (?, ?, ?)",
+                        [(attempt_id, area, value) for area, value in attempt["areas"].items()],
+                    )
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO takers (key, created_at, seen_at) VALUES (?, ?, ?)",
+                        [attempt["taker"], attempt["started_at"], attempt["finished_at"]],
+                    )
+            pending.clear()
+
+        for attempt in attempts:
+            pending.append(attempt)
+            count += 1
+            if len(pending) >= batch:
+                flush()
+        if pending:
+            flush()
+        with self.transaction():
+            Store.backfill_statistics(self.db)
+        return count
+
     def attempt(self, token: str) -> dict[str, Any] | None:
         """An attempt by its token, with its scheme and its number of questions."""
         rows = list(
@@ -314,10 +432,37 @@ class Store:
         return rows
 
     def save_answer(
-        self, attempt_id: int, position: int, version_hash: str, answer: Any, score: float
+        self,
+        attempt_id: int,
+        position: int,
+        version_hash: str,
+        answer: Any,
+        score: float,
+        move_to: int | None = None,
     ) -> bool:
-        """Record (or replace) an answer; False if the attempt is already finished."""
+        """Record (or replace) an answer; False if the attempt is already finished.
+
+        ``move_to`` also records the screen the taker goes to next, in the same
+        transaction: one commit (one fsync) per answer.
+        """
         stamp = now()
+        with self.transaction():
+            saved = self._upsert_response(attempt_id, position, version_hash, answer, score, stamp)
+            if saved and move_to is not None:
+                self.db.execute(
+                    "UPDATE attempts SET position = ? WHERE id = ?", [move_to, attempt_id]
+                )
+        return saved
+
+    def _upsert_response(
+        self,
+        attempt_id: int,
+        position: int,
+        version_hash: str,
+        answer: Any,
+        score: float,
+        stamp: str,
+    ) -> bool:
         cursor = self.db.execute(
             """
             INSERT INTO responses
@@ -331,7 +476,7 @@ class Store:
         )
         return cursor.rowcount > 0
 
-    def clear_answer(self, attempt_id: int, position: int) -> bool:
+    def clear_answer(self, attempt_id: int, position: int, move_to: int | None = None) -> bool:
         """Forget an answer the taker took back; False if the attempt is finished."""
         with self.transaction():
             is_open = self.db.execute(
@@ -342,6 +487,10 @@ class Store:
                     "DELETE FROM responses WHERE attempt_id = ? AND position = ?",
                     [attempt_id, position],
                 )
+                if move_to is not None:
+                    self.db.execute(
+                        "UPDATE attempts SET position = ? WHERE id = ?", [move_to, attempt_id]
+                    )
         return bool(is_open)
 
     def set_position(self, attempt_id: int, position: int) -> None:
@@ -378,7 +527,17 @@ class Store:
                 "INSERT INTO attempt_scores (attempt_id, area, score) VALUES (?, ?, ?)",
                 [(attempt_id, area, value) for area, value in areas.items()],
             )
+            _set_marks(self.db, "a.id = ?", [attempt_id])
+            _aggregate(self.db, "a.id = ?", [attempt_id], +1)
         return True
+
+    @staticmethod
+    def backfill_statistics(db: sqlite_utils.Database) -> None:
+        """Build the statistics of every finished attempt (migration 6, or after a bulk load)."""
+        _set_marks(db, "1 = 1", [])
+        for table in ("item_sums", "form_item_sums", "form_area_sums", "option_counts"):
+            db.execute(f"DELETE FROM {table}")
+        _aggregate(db, "1 = 1", [], +1)
 
     def area_scores(self, attempt_id: int) -> dict[str, float]:
         return {
@@ -460,27 +619,35 @@ class Store:
             self.db.execute("DELETE FROM takers WHERE key = ?", [source])
 
     def delete_attempt(self, attempt_id: int) -> None:
-        """Delete an attempt with its questions, answers and scores."""
-        self.db.execute("DELETE FROM attempts WHERE id = ?", [attempt_id])
+        """Delete an attempt with its questions, answers and scores (and its statistics)."""
+        with self.transaction():
+            _aggregate(self.db, "a.id = ?", [attempt_id], -1)
+            self.db.execute("DELETE FROM attempts WHERE id = ?", [attempt_id])
 
     def delete_taker(self, taker: str) -> int:
         """Delete everything kept about a taker; returns the number of attempts deleted."""
         with self.transaction():
+            _aggregate(self.db, "a.taker = ?", [taker], -1)
             deleted = self.db.execute("DELETE FROM attempts WHERE taker = ?", [taker]).rowcount
             self.db.execute("DELETE FROM takers WHERE key = ?", [taker])
         return deleted
 
     def purge(self, before: str) -> int:
         """Delete the data of takers not seen since ``before`` (an ISO time); returns how many."""
+        stale = "a.taker IN (SELECT key FROM takers WHERE seen_at < ?)"
         with self.transaction():
-            stale = [
-                row[0]
-                for row in self.db.execute("SELECT key FROM takers WHERE seen_at < ?", [before])
-            ]
-            for key in stale:
-                self.db.execute("DELETE FROM attempts WHERE taker = ?", [key])
-            self.db.execute("DELETE FROM takers WHERE seen_at < ?", [before])
-        return len(stale)
+            count = self.db.execute(
+                "SELECT count(*) FROM takers WHERE seen_at < ?", [before]
+            ).fetchone()[0]
+            if count:
+                _aggregate(self.db, stale, [before], -1)
+                self.db.execute(
+                    f"DELETE FROM attempts WHERE id IN "
+                    f"(SELECT a.id FROM attempts AS a WHERE {stale})",
+                    [before],
+                )
+                self.db.execute("DELETE FROM takers WHERE seen_at < ?", [before])
+        return count
 
     # --- instructors -----------------------------------------------------------
 
@@ -601,6 +768,8 @@ class Store:
         total = self.db.execute(f"SELECT count(*) FROM attempts {where}", params).fetchone()[0]
         column = self.SORTS.get(sort, "started_at")
         order = f"{column} {'DESC' if descending else 'ASC'} NULLS LAST, id"
+        # The page's ids first, from the index alone; the counts and scores then only
+        # for the rows shown (a deep page would otherwise compute them for every row skipped).
         rows = list(
             self.db.query(
                 "SELECT id, display_name, started_at, finished_at, overall, verdict, "
@@ -608,7 +777,8 @@ class Store:
                 "(SELECT count(*) FROM responses WHERE attempt_id = attempts.id) AS answered, "
                 "(SELECT json_group_object(area, score) FROM attempt_scores "
                 " WHERE attempt_id = attempts.id) AS areas "
-                f"FROM attempts {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                f"FROM attempts WHERE id IN (SELECT id FROM attempts {where} "
+                f"ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}",
                 [*params, limit, offset],
             )
         )
@@ -616,10 +786,17 @@ class Store:
             row["areas"] = json.loads(row["areas"]) if row["areas"] else {}
         return total, rows
 
-    def overall_scores(self, filters: dict[str, Any]) -> list[float]:
-        """Overall scores of the finished attempts that match the filters."""
+    def score_bins(self, filters: dict[str, Any], bins: int) -> list[tuple[int, int]]:
+        """(bin, count) of the overall scores of the matching finished attempts."""
         where, params = self._attempt_filter({**filters, "status": "finished"})
-        return [r[0] for r in self.db.execute(f"SELECT overall FROM attempts {where}", params)]
+        return [
+            tuple(r)
+            for r in self.db.execute(
+                f"SELECT min(CAST(overall * {bins} AS INTEGER), {bins - 1}) AS bin, count(*) "
+                f"FROM attempts {where} GROUP BY bin",
+                params,
+            )
+        ]
 
     def iter_attempt_rows(self, filters: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
         """Every matching attempt with its area scores, one at a time (for streaming)."""
@@ -648,80 +825,61 @@ class Store:
 
     # --- item analysis ------------------------------------------------------------------
 
-    _MARKS = """
-        WITH marks AS (
-            SELECT i.attempt_id, i.version_hash AS item, v.area,
-                   json_extract(v.body, '$.weight') AS w,
-                   coalesce(r.score, 0) * json_extract(v.body, '$.weight') AS x
-            FROM attempts AS a
-            JOIN attempt_items AS i ON i.attempt_id = a.id
-            JOIN question_versions AS v ON v.hash = i.version_hash
-            LEFT JOIN responses AS r
-                ON r.attempt_id = i.attempt_id AND r.position = i.position
-            WHERE a.finished_at IS NOT NULL AND json_extract(v.body, '$.weight') > 0 {extra}
-        )
-    """
-
     def item_sums(self) -> list[dict[str, Any]]:
-        """Per question version, over the finished attempts that had it: the sums that
-        stats.item_stats needs, with T the attempt's total mark."""
-        return list(
-            self.db.query(
-                self._MARKS.format(extra="")
-                + """,
-            totals AS (SELECT attempt_id, sum(x) AS t FROM marks GROUP BY attempt_id)
-            SELECT m.item, m.area, count(*) AS n, max(m.w) AS max_mark,
-                   sum(m.x) AS sum_x, sum(m.x * m.x) AS sum_x2,
-                   sum(t.t) AS sum_t, sum(t.t * t.t) AS sum_t2, sum(m.x * t.t) AS sum_xt
-            FROM marks AS m JOIN totals AS t USING (attempt_id)
-            GROUP BY m.item, m.area
-            """
-            )
-        )
+        """Per question version: the sums that stats.item_stats needs (kept on finish)."""
+        return list(self.db.query("SELECT * FROM item_sums WHERE n > 0"))
 
-    def attempt_area_marks(self, form: str | None = None) -> list[tuple[int, str, float, float]]:
-        """(attempt, area, marks, maximum) of every finished attempt (of one form)."""
-        extra, params = ("AND a.form = ?", [form]) if form else ("", [])
+    def option_counts(self) -> list[tuple[str, int, int]]:
+        """(version, option index in the bank, times chosen) over finished attempts."""
         return [
             tuple(r)
             for r in self.db.execute(
-                self._MARKS.format(extra=extra)
-                + "SELECT attempt_id, area, sum(x), sum(w) FROM marks GROUP BY attempt_id, area",
-                params,
+                "SELECT version_hash, option, n FROM option_counts WHERE n > 0"
             )
         ]
 
-    def form_item_marks(self, form: str) -> list[tuple[str, str, int, float, float]]:
-        """(item, area, n, sum of marks, sum of squares) over the finished attempts of a form."""
-        return [
-            tuple(r)
-            for r in self.db.execute(
-                self._MARKS.format(extra="AND a.form = ?")
-                + "SELECT item, area, count(*), sum(x), sum(x * x) FROM marks GROUP BY item, area",
-                [form],
-            )
-        ]
+    def score_moments(self) -> dict[str, tuple[int, float, float, float]]:
+        """(n, sum, sum of squares, sum of cubes) of the finished attempts' scores as
+        fractions: of the whole test under '' and of each area under its id."""
+        out = {}
+        row = self.db.execute(
+            "SELECT count(*), sum(f), sum(f * f), sum(f * f * f) FROM "
+            "(SELECT marks / max_marks AS f FROM attempts "
+            " WHERE finished_at IS NOT NULL AND max_marks > 0)"
+        ).fetchone()
+        if row[0]:
+            out[""] = tuple(row)
+        for area, *moments in self.db.execute(
+            "SELECT area, count(*), sum(score), sum(score * score), sum(score * score * score) "
+            "FROM attempt_scores GROUP BY area"
+        ):
+            out[area] = tuple(moments)
+        return out
 
     def largest_form(self) -> tuple[str, int] | None:
         """The question list most finished attempts share, and how many share it."""
         row = self.db.execute(
-            "SELECT form, count(*) FROM attempts WHERE finished_at IS NOT NULL "
-            "AND form IS NOT NULL GROUP BY form ORDER BY count(*) DESC LIMIT 1"
+            "SELECT form, n FROM form_area_sums WHERE area = '' AND n > 0 ORDER BY n DESC LIMIT 1"
         ).fetchone()
         return (row[0], row[1]) if row else None
 
-    def option_counts(self) -> list[tuple[str, str, int]]:
-        """(version, answer JSON, count) of single and multiple questions, finished attempts."""
-        return [
+    def form_sums(self, form: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """For one form: (area, n, sum of totals, sum of squares, max total) per area and
+        '' for the whole test; and (area, n, sum of marks, sum of squares) per question."""
+        totals = [
             tuple(r)
             for r in self.db.execute(
-                "SELECT r.version_hash, r.answer, count(*) FROM responses AS r "
-                "JOIN attempts AS a ON a.id = r.attempt_id "
-                "JOIN question_versions AS v ON v.hash = r.version_hash "
-                "WHERE a.finished_at IS NOT NULL AND v.type IN ('single', 'multiple') "
-                "GROUP BY r.version_hash, r.answer"
+                "SELECT area, n, sum_t, sum_t2, max_total FROM form_area_sums WHERE form = ?",
+                [form],
             )
         ]
+        items = [
+            tuple(r)
+            for r in self.db.execute(
+                "SELECT area, n, sum_x, sum_x2 FROM form_item_sums WHERE form = ? AND n > 0", [form]
+            )
+        ]
+        return totals, items
 
     def versions(self, hashes: list[str]) -> dict[str, dict[str, Any]]:
         """Question version bodies by hash."""
@@ -750,3 +908,111 @@ def _statements(script: str) -> list[str]:
     if buffer.strip():
         statements.append(buffer.strip())
     return statements
+
+
+_MARKS_OF = """
+    WITH marks AS (
+        SELECT a.id AS attempt_id, a.form, i.version_hash AS item, v.area,
+               json_extract(v.body, '$.weight') AS w,
+               coalesce(r.score, 0) * json_extract(v.body, '$.weight') AS x
+        FROM attempts AS a
+        JOIN attempt_items AS i ON i.attempt_id = a.id
+        JOIN question_versions AS v ON v.hash = i.version_hash
+        LEFT JOIN responses AS r ON r.attempt_id = i.attempt_id AND r.position = i.position
+        WHERE a.finished_at IS NOT NULL AND json_extract(v.body, '$.weight') > 0 AND ({where})
+    ),
+    totals AS (SELECT attempt_id, sum(x) AS t FROM marks GROUP BY attempt_id),
+    area_totals AS (
+        SELECT attempt_id, form, area, sum(x) AS t, sum(w) AS most
+        FROM marks GROUP BY attempt_id, area
+        UNION ALL
+        SELECT attempt_id, form, '', sum(x), sum(w) FROM marks GROUP BY attempt_id
+    )
+"""
+
+_ANSWERS_OF = """
+    SELECT r.version_hash AS item, {option} AS option
+    FROM attempts AS a
+    JOIN responses AS r ON r.attempt_id = a.id
+    JOIN question_versions AS v ON v.hash = r.version_hash {join}
+    WHERE a.finished_at IS NOT NULL AND v.type = '{kind}' AND ({where})
+"""
+
+
+def _aggregate(db: sqlite_utils.Database, where: str, params: list[Any], sign: int) -> None:
+    """Add (sign +1) or take away (-1) the marks of the finished attempts that match
+    ``where`` (on attempts AS a) to or from the statistics tables."""
+    marks = _MARKS_OF.format(where=where)
+    db.execute(
+        marks
+        + f"""
+        INSERT INTO item_sums
+            (version_hash, area, max_mark, n, sum_x, sum_x2, sum_t, sum_t2, sum_xt)
+        SELECT item, area, max(w), {sign} * count(*), {sign} * sum(x), {sign} * sum(x * x),
+               {sign} * sum(t), {sign} * sum(t * t), {sign} * sum(x * t)
+        FROM marks JOIN totals USING (attempt_id) WHERE true GROUP BY item, area
+        ON CONFLICT (version_hash) DO UPDATE SET
+            n = n + excluded.n, sum_x = sum_x + excluded.sum_x,
+            sum_x2 = sum_x2 + excluded.sum_x2, sum_t = sum_t + excluded.sum_t,
+            sum_t2 = sum_t2 + excluded.sum_t2, sum_xt = sum_xt + excluded.sum_xt
+    """,
+        params,
+    )
+    db.execute(
+        marks
+        + f"""
+        INSERT INTO form_item_sums (form, version_hash, area, n, sum_x, sum_x2)
+        SELECT form, item, area, {sign} * count(*), {sign} * sum(x), {sign} * sum(x * x)
+        FROM marks WHERE form IS NOT NULL GROUP BY form, item, area
+        ON CONFLICT (form, version_hash) DO UPDATE SET
+            n = n + excluded.n, sum_x = sum_x + excluded.sum_x, sum_x2 = sum_x2 + excluded.sum_x2
+    """,
+        params,
+    )
+    db.execute(
+        marks
+        + f"""
+        INSERT INTO form_area_sums (form, area, n, sum_t, sum_t2, max_total)
+        SELECT form, area, {sign} * count(*), {sign} * sum(t), {sign} * sum(t * t), max(most)
+        FROM area_totals WHERE form IS NOT NULL GROUP BY form, area
+        ON CONFLICT (form, area) DO UPDATE SET
+            n = n + excluded.n, sum_t = sum_t + excluded.sum_t, sum_t2 = sum_t2 + excluded.sum_t2,
+            max_total = max(max_total, excluded.max_total)
+    """,
+        params,
+    )
+    single = _ANSWERS_OF.format(
+        option="CAST(r.answer AS INTEGER)", join="", kind="single", where=where
+    )
+    several = _ANSWERS_OF.format(
+        option="j.value", join=", json_each(r.answer) AS j", kind="multiple", where=where
+    )
+    db.execute(
+        f"""
+        INSERT INTO option_counts (version_hash, option, n)
+        SELECT item, option, {sign} * count(*)
+        FROM ({single} UNION ALL {several}) WHERE true GROUP BY item, option
+        ON CONFLICT (version_hash, option) DO UPDATE SET n = n + excluded.n
+    """,
+        params * 2,
+    )
+    if sign < 0:
+        for table in ("item_sums", "form_item_sums", "form_area_sums", "option_counts"):
+            db.execute(f"DELETE FROM {table} WHERE n <= 0")
+
+
+def _set_marks(db: sqlite_utils.Database, where: str, params: list[Any]) -> None:
+    """Each finished attempt's total mark and maximum, over its scored questions."""
+    db.execute(
+        f"""
+        UPDATE attempts SET (marks, max_marks) = (
+            SELECT coalesce(sum(coalesce(r.score, 0) * json_extract(v.body, '$.weight')), 0),
+                   coalesce(sum(json_extract(v.body, '$.weight')), 0)
+            FROM attempt_items AS i
+            JOIN question_versions AS v ON v.hash = i.version_hash
+            LEFT JOIN responses AS r ON r.attempt_id = i.attempt_id AND r.position = i.position
+            WHERE i.attempt_id = attempts.id AND json_extract(v.body, '$.weight') > 0)
+        WHERE id IN (SELECT a.id FROM attempts AS a WHERE a.finished_at IS NOT NULL AND ({where}))
+        """,
+        params,
+    )

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, flash, redirect, request, session,
 
 from . import answers, charts, report, scoring
 from .answers import AnswerError
-from .bank import Scheme, question_from_body, version_hash
+from .bank import Scheme, question_from_body
 from .draw import draw
 from .web import current_bank, is_htmx, purge_if_due, render, render_fragment, store
 
@@ -94,10 +94,7 @@ def start() -> Response:
         abort(503)
     purge_if_due()
     token = secrets.token_urlsafe(24)
-    scheme_body = bank.scheme.body()
-    store().create_attempt(
-        token, _taker(), (version_hash(scheme_body), scheme_body), draw(bank, token)
-    )
+    store().create_attempt(token, _taker(), bank.scheme_version, draw(bank, token))
     return redirect(url_for("taker.about", token=token), code=303)
 
 
@@ -205,11 +202,13 @@ def answer(token: str, n: int) -> Response:
             return render_fragment("question.html", "save_status", 400, save_error=str(exc))
         return _question_page(attempt, item, status=400, error=str(exc))
 
+    target = {"next": n + 1, "back": n - 1}.get(nav)
+    move_to = target if target is not None and 1 <= target <= attempt["total"] else None
     if value is None:
-        saved = store().clear_answer(attempt["id"], n)
+        saved = store().clear_answer(attempt["id"], n, move_to)
     else:
         saved = store().save_answer(
-            attempt["id"], n, item["version_hash"], value, scoring.score(q, value)
+            attempt["id"], n, item["version_hash"], value, scoring.score(q, value), move_to
         )
     if not saved:
         abort(409, FINISHED)  # finished in another tab meanwhile
@@ -224,8 +223,6 @@ def answer(token: str, n: int) -> Response:
         )
     if nav == "back" and n == 1:
         return _go(url_for("taker.about", token=token), _about_page(attempt) if is_htmx() else None)
-    target = n + 1 if nav == "next" else n - 1
-    store().set_position(attempt["id"], target)
     page = _question_page(attempt, _item(attempt, target)) if is_htmx() else None
     return _go(url_for("taker.question", token=token, n=target), page)
 

@@ -6,6 +6,8 @@ htmx) a block of it, friendly error pages and the security headers.
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -44,10 +46,16 @@ CSRF_MESSAGE = (
 
 
 def store() -> Store:
-    """The store of this request, opened on first use and closed at its end."""
-    if "store" not in g:
-        g.store = Store(current_app.config["DATABASE"])
-    return g.store
+    """This thread's connection to the database, opened once and reused by its requests.
+
+    Opening a connection per request costs more than most requests do: the
+    pragmas, and in WAL mode a checkpoint whenever the last connection closes.
+    """
+    local = current_app.extensions["quiz.connections"]
+    opened = getattr(local, "store", None)
+    if opened is None:
+        opened = local.store = Store(current_app.config["DATABASE"])
+    return opened
 
 
 def retention_cutoff(config: Mapping[str, Any]) -> str:
@@ -102,14 +110,26 @@ def limit_body() -> None:
         request.max_content_length = current_app.config["EDITOR_MAX_CONTENT_LENGTH"]
 
 
-def _close_store(_exc: BaseException | None) -> None:
-    opened = g.pop("store", None)
-    if opened is not None:
-        opened.close()
+def _end_transaction(_exc: BaseException | None) -> None:
+    """A request that failed halfway must not leave the reused connection in a transaction."""
+    opened = getattr(current_app.extensions["quiz.connections"], "store", None)
+    if opened is not None and opened.db.conn.in_transaction:
+        try:
+            opened.db.execute("ROLLBACK")
+        except sqlite3.Error:  # the connection is broken: open a new one next time
+            current_app.extensions["quiz.connections"].store = None
+
+
+def _start_clock() -> None:
+    g.started = time.perf_counter()
 
 
 def _security_headers(response: Response) -> Response:
     config = current_app.config
+    if "started" in g:  # the server's own time, for the benchmark and browser dev tools
+        response.headers["Server-Timing"] = (
+            f"app;dur={(time.perf_counter() - g.started) * 1000:.2f}"
+        )
     scripts = "'self'" if config["HTMX_FILE"] else f"'self' {_origin(config['HTMX_URL'])}"
     response.headers["Content-Security-Policy"] = (
         f"default-src 'none'; script-src {scripts}; style-src 'self'; img-src 'self' data:; "
@@ -141,6 +161,37 @@ def _error_page(exc: HTTPException) -> Response:
     return render("error.html", status=code, code=code, message=message)
 
 
+STORAGE_MESSAGES = {
+    "readonly": "The site cannot save anything right now because its storage is read-only. "
+    "Everything saved before is safe; please try again later.",
+    "full": "The site cannot save anything right now because its storage is full. "
+    "Everything saved before is safe; please try again later.",
+    "locked": "The site is too busy to save that right now. Please try again in a moment.",
+}
+
+
+def storage_problem(exc: BaseException) -> str | None:
+    """Which kind of storage failure an SQLite error is: 'readonly', 'full', 'locked' or None."""
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text:
+        return "readonly"
+    if "full" in text:
+        return "full"
+    if "locked" in text or "busy" in text:
+        return "locked"
+    return None
+
+
+def _storage_error(exc: sqlite3.OperationalError) -> Response:
+    kind = storage_problem(exc)
+    if kind is None:
+        return _unexpected_error(exc)
+    current_app.logger.error("storage %s on %s %s: %s", kind, request.method, request.path, exc)
+    response = render("error.html", status=503, code=503, message=STORAGE_MESSAGES[kind])
+    response.headers["Retry-After"] = "60"
+    return response
+
+
 def _unexpected_error(exc: Exception) -> Response:
     current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
     return _error_page(InternalServerError())
@@ -164,9 +215,12 @@ def _page_globals() -> dict[str, str]:
 
 
 def init_app(app: Flask) -> None:
-    app.teardown_appcontext(_close_store)
+    app.extensions["quiz.connections"] = threading.local()
+    app.teardown_appcontext(_end_transaction)
+    app.before_request(_start_clock)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _error_page)
+    app.register_error_handler(sqlite3.OperationalError, _storage_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.context_processor(_page_globals)
     app.add_template_filter(markdown, "markdown")

@@ -6,7 +6,15 @@ import math
 
 import pytest
 
-from quiz.stats import Form, ItemSums, cronbach_alpha, describe, item_stats, summary
+from quiz.stats import (
+    Form,
+    ItemSums,
+    cronbach_alpha,
+    describe,
+    describe_sums,
+    item_stats,
+    summary,
+)
 
 # Four attempts, three questions marked 0 or 1:
 #   A: 1 1 1 (total 3)   B: 1 1 0 (2)   C: 1 0 0 (1)   D: 0 0 0 (0)
@@ -82,12 +90,15 @@ def test_summary_of_the_totals_by_hand():
     assert skew == pytest.approx(0.0)
     # Deviations -3 -2 -1 6, s = sqrt(50/3): 4/(3*2) * 180 / s**3 = 1.7636 (a spreadsheet's SKEW).
     assert describe([1, 2, 3, 10])[2] == pytest.approx(1.7636, abs=1e-4)
+    assert describe_sums(4, 16, 114, 1036) == pytest.approx(describe([1, 2, 3, 10]))
 
 
 def test_cronbach_alpha_and_sem_by_hand():
     variances = [0.25, 1 / 3, 0.25]  # of each item over the four attempts
     assert cronbach_alpha(variances, 5 / 3) == pytest.approx(0.75)  # 3/2 * (1 - 0.8333 / 1.6667)
-    result = summary([t / 3 for t in TOTALS], Form(TOTALS, variances, 3))
+    scores = [t / 3 for t in TOTALS]
+    moments = (4, sum(scores), sum(f * f for f in scores), sum(f**3 for f in scores))
+    result = summary(moments, Form(4, sum(TOTALS), sum(t * t for t in TOTALS), variances, 3))
     assert result.alpha == pytest.approx(0.75)
     assert result.sem == pytest.approx(math.sqrt(5 / 3) * 0.5 / 3)  # SD * sqrt(1 - alpha), of 3
     assert (result.items, result.alpha_n, result.n) == (3, 4, 4)
@@ -96,4 +107,4 @@ def test_cronbach_alpha_and_sem_by_hand():
 def test_alpha_needs_two_items_and_some_spread():
     assert cronbach_alpha([0.25], 1.0) is None
     assert cronbach_alpha([0.25, 0.25], 0.0) is None
-    assert summary([0.5]).sd is None
+    assert summary((1, 0.5, 0.25, 0.125)).sd is None
