@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench bench-scale lint clean
+.PHONY: run test bench bench-scale audit lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ bench: $(VENV)/.bench
 
 bench-scale: $(VENV)/.bench
 	$(BIN)/python bench/scale.py $(SCALE_ARGS)
+
+# Needs a vulnerability database (PyPI's JSON API or OSV); --strict fails rather than
+# passing when a dependency cannot be looked up.
+audit: $(VENV)/.test
+	$(BIN)/pip install --quiet pip-audit
+	$(BIN)/pip-audit --strict --disable-pip --no-deps -r .ci/requirements.lock
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check quiz tests bench

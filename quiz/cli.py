@@ -12,7 +12,8 @@ from . import bundled, create_app
 from .auth import hash_password, password_problem
 from .bank import BankError, load
 from .lint import counts, lint
-from .store import Store
+from .store import Store, StoreError
+from .store import restore as restore_backup
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -151,6 +152,36 @@ def seed_demo(count: int, seed: int) -> None:
     click.echo(
         f"Added {added} finished attempts to {app.config['DATABASE']} "
         f"in {time.perf_counter() - started:.1f} s."
+    )
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup(path: str) -> None:
+    """Copy the database safely, even while the app serves (SQLite's online backup)."""
+    app = create_app()
+    store = Store(app.config["DATABASE"])
+    try:
+        store.backup(path)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    click.echo(f"Backed up {app.config['DATABASE']} to {path}.")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def restore(path: str) -> None:
+    """Replace the database with a backup. Stop the app first."""
+    database = os.environ.get("QUIZ_DATABASE") or create_app().config["DATABASE"]
+    try:
+        version = restore_backup(path, database)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Restored {path} to {database} (schema version {version}); the previous "
+        f"database is kept as {database}.before-restore. Start the app again."
     )
 
 

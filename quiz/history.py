@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import secrets
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from flask import Blueprint, Response, abort, flash, redirect, session, url_for
 
 from . import answers, charts, scoring
 from .bank import Scheme, question_from_body
-from .web import render, store
+from .web import render, storage_problem, store
 
 bp = Blueprint("history", __name__, url_prefix="/me")
 
@@ -44,8 +45,12 @@ def _attempts() -> list[dict[str, Any]]:
         )
     today = datetime.now(UTC).date().isoformat()
     if session.get("seen") != today:  # retention counts from the last visit; one write a day
-        store().touch_taker(taker)
-        session["seen"] = today
+        try:
+            store().touch_taker(taker)
+            session["seen"] = today
+        except sqlite3.OperationalError as exc:
+            if storage_problem(exc) is None:
+                raise  # read-only storage: show the results anyway, record the visit later
     return rows
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -217,7 +219,9 @@ class Store:
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk, say): keep the first error.
+            if self.db.conn.in_transaction:
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
@@ -893,6 +897,26 @@ class Store:
                 out[row[0]] = json.loads(row[1])
         return out
 
+    # --- backups ---------------------------------------------------------------------
+
+    def backup(self, target: str | Path) -> None:
+        """Copy the live database with SQLite's online backup: consistent even while
+        the app writes. The copy is made beside the target, then renamed into place."""
+        target = Path(target)
+        partial = target.with_name(f".{target.name}.partial")
+        partial.unlink(missing_ok=True)
+        copy = sqlite3.connect(partial)
+        try:
+            self.db.conn.backup(copy)  # one step: a consistent snapshot; WAL lets writers go on
+            copy.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
+        finally:
+            copy.close()
+        check = integrity(partial)
+        if check != "ok":
+            partial.unlink()
+            raise StoreError(f"the backup failed its integrity check: {check}")
+        os.replace(partial, target)
+
     def count_answers(self) -> int:
         return self.db.execute("SELECT count(*) FROM responses").fetchone()[0]
 
@@ -1016,3 +1040,40 @@ def _set_marks(db: sqlite_utils.Database, where: str, params: list[Any]) -> None
         """,
         params,
     )
+
+
+def integrity(path: str | Path) -> str:
+    """SQLite's integrity check of a database file: 'ok' or the first problems found."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = [r[0] for r in conn.execute("PRAGMA integrity_check(5)")]
+    finally:
+        conn.close()
+    return "ok" if rows == ["ok"] else "; ".join(rows)
+
+
+def restore(backup: str | Path, target: str | Path) -> int:
+    """Put a backup in place of the database at ``target`` (the app must be stopped).
+
+    The backup is checked first; the old database is kept beside it as
+    ``<name>.before-restore``. Returns the schema version of the restored file.
+    """
+    backup, target = Path(backup), Path(target)
+    check = integrity(backup)
+    if check != "ok":
+        raise StoreError(f"{backup} is not a sound database: {check}")
+    conn = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{backup} has schema version {version}, newer than this app")
+    staged = target.with_name(f".{target.name}.restoring")
+    shutil.copyfile(backup, staged)
+    if target.exists():
+        os.replace(target, target.with_name(f"{target.name}.before-restore"))
+    for suffix in ("-wal", "-shm"):  # journals of the old file must not be applied to the new
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    os.replace(staged, target)
+    return version

@@ -8,15 +8,34 @@ from __future__ import annotations
 
 import re
 import secrets
+import sqlite3
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 
 from . import answers, charts, report, scoring
 from .answers import AnswerError
 from .bank import Scheme, question_from_body
 from .draw import draw
-from .web import current_bank, is_htmx, purge_if_due, render, render_fragment, store
+from .web import (
+    current_bank,
+    is_htmx,
+    purge_if_due,
+    render,
+    render_fragment,
+    storage_problem,
+    store,
+)
 
 bp = Blueprint("taker", __name__)
 
@@ -106,6 +125,8 @@ def resume(token: str) -> Response:
     attempt = _attempt(token)
     if attempt["finished_at"]:
         return redirect(url_for("taker.result", token=token), code=303)
+    if attempt["position"] > attempt["total"]:
+        return redirect(url_for("taker.finish", token=token), code=303)
     return redirect(url_for("taker.question", token=token, n=attempt["position"]), code=303)
 
 
@@ -182,7 +203,13 @@ def question(token: str, n: int) -> Response:
     if attempt["finished_at"]:
         return redirect(url_for("taker.result", token=token), code=303)
     item = _item(attempt, n)
-    store().set_position(attempt["id"], n)
+    try:
+        store().set_position(attempt["id"], n)
+    except sqlite3.OperationalError as exc:
+        if storage_problem(exc) is None:
+            raise
+        # Where the taker is only helps a later resume: show the question anyway.
+        current_app.logger.warning("cannot record the position of an attempt: %s", exc)
     return _question_page(attempt, item)
 
 
@@ -203,7 +230,8 @@ def answer(token: str, n: int) -> Response:
         return _question_page(attempt, item, status=400, error=str(exc))
 
     target = {"next": n + 1, "back": n - 1}.get(nav)
-    move_to = target if target is not None and 1 <= target <= attempt["total"] else None
+    # total + 1 stands for the review-and-finish screen, where a resume then lands.
+    move_to = target if target is not None and 1 <= target <= attempt["total"] + 1 else None
     if value is None:
         saved = store().clear_answer(attempt["id"], n, move_to)
     else:

@@ -116,3 +116,32 @@ def test_serve_listens_on_the_given_host_and_port(tmp_path):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_seed_demo_makes_strong_and_weak_takers(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("QUIZ_DATABASE", raising=False)
+    result = CliRunner().invoke(main, ["seed-demo", "--attempts", "300"])
+    assert result.exit_code == 0 and "Added 300 finished attempts" in result.stdout
+    from quiz.store import Store
+
+    store = Store(tmp_path / "quiz.db")
+    try:
+        scores = [r[0] for r in store.db.execute("SELECT overall FROM attempts")]
+        verdicts = {r[0] for r in store.db.execute("SELECT DISTINCT verdict FROM attempts")}
+        sums = store.item_sums()
+    finally:
+        store.close()
+    assert len(scores) == 300 and min(scores) < 0.35 and max(scores) > 0.8
+    assert len(verdicts) >= 4
+    from quiz.stats import ItemSums, item_stats
+
+    discriminations = [
+        item_stats(
+            ItemSums(
+                *(r[k] for k in ("n", "max_mark", "sum_x", "sum_x2", "sum_t", "sum_t2", "sum_xt"))
+            )
+        ).discrimination
+        for r in sums
+    ]
+    assert sum(d > 20 for d in discriminations if d is not None) > len(sums) * 0.8

@@ -190,3 +190,42 @@ def test_flags_filter_the_question_list(app, teacher):
     html = teacher.get("/instructor/questions?flagged=1").data.decode()
     assert "too hard: facility 0%" in html
     assert "an-aov" in html
+
+
+def test_statistics_follow_deletions(app, client):
+    seed(app, [0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.4])
+    store = Store(app.config["DATABASE"])
+    try:
+        first = store.db.execute("SELECT id, taker FROM attempts ORDER BY id LIMIT 2").fetchall()
+        store.delete_attempt(first[0][0])
+        store.delete_taker(first[1][1])
+    finally:
+        store.close()
+    with app.test_request_context():
+        result = analysis()
+    expected = brute_force(app)
+    assert result["attempts"] == 5
+    for item in result["items"]:
+        facility, di = expected[item["version"]]
+        assert item["stats"].facility == pytest.approx(facility)
+        if di is not None:
+            assert item["stats"].discrimination == pytest.approx(di)
+
+
+def test_rebuilding_the_sums_gives_what_finishing_kept(app):
+    seed(app, [0.3, 0.6, 0.9, 0.5])
+    tables = ("item_sums", "form_item_sums", "form_area_sums", "option_counts")
+    store = Store(app.config["DATABASE"])
+    try:
+        before = {t: sorted(store.db.execute(f"SELECT * FROM {t}").fetchall()) for t in tables}
+        Store.backfill_statistics(store.db)
+        after = {t: sorted(store.db.execute(f"SELECT * FROM {t}").fetchall()) for t in tables}
+    finally:
+        store.close()
+    for table in tables:
+        assert len(before[table]) == len(after[table]) > 0
+        for old, new in zip(before[table], after[table], strict=True):
+            text = [v for v in old if isinstance(v, str)]
+            numbers = [v for v in old if not isinstance(v, str)]
+            assert text == [v for v in new if isinstance(v, str)]
+            assert numbers == pytest.approx([v for v in new if not isinstance(v, str)])
