@@ -48,7 +48,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         QUESTIONS=str(bundled("questions.yaml")),
         SECRET_KEY=None,
         MAX_CONTENT_LENGTH=64 * 1024,  # answers are short
-        EDITOR_MAX_CONTENT_LENGTH=2 * 1024 * 1024,  # the raw bank editor sends the whole file
+        # The raw bank editor sends the whole file; an import preview carries the file too.
+        EDITOR_MAX_CONTENT_LENGTH=4 * 1024 * 1024,
         MAX_FORM_PARTS=200,
         # A token lives as long as the session, so a long break loses no answer.
         WTF_CSRF_TIME_LIMIT=None,

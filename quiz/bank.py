@@ -150,7 +150,8 @@ class QuestionBase(Model):
 
 class Single(QuestionBase):
     type: Literal["single"]
-    options: Annotated[tuple[Option, ...], Field(min_length=3, max_length=5)]
+    # Two options is a true/false question; `quiz validate --strict` asks for 3 to 5.
+    options: Annotated[tuple[Option, ...], Field(min_length=2, max_length=5)]
 
     @property
     def has_options(self) -> bool:

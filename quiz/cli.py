@@ -185,5 +185,65 @@ def restore(path: str) -> None:
     )
 
 
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--area", help="The area of questions whose category matches none.")
+@click.option("--dry-run", is_flag=True, help="Show what would be added; change nothing.")
+def import_questions(file: str, area: str | None, dry_run: bool) -> None:
+    """Add the questions of a GIFT or Moodle XML file to the bank, keeping its comments."""
+    from pathlib import Path
+
+    from . import editor, moodle
+
+    path = Path(os.environ.get("QUIZ_QUESTIONS") or bundled("questions.yaml"))
+    bank = load(path)
+    if area and area not in {d.id for d in bank.dimensions}:
+        raise click.BadParameter(
+            f"no area '{area}' (areas: {', '.join(d.id for d in bank.dimensions)})",
+            param_hint="--area",
+        )
+    try:
+        fmt, found, skipped = moodle.read(Path(file).read_bytes())
+    except moodle.MoodleFileError as exc:
+        raise click.ClickException(f"{file}:{exc.line}: {exc.message}") from None
+    made, unusable = moodle.to_bank(found, bank, area)
+    skipped = sorted(skipped + unusable, key=lambda s: s.line)
+    if made and not dry_run:
+        text = path.read_text(encoding="utf-8")
+        change = editor.edit(lambda doc: [editor.put_question(doc, q) for q in made])
+        try:
+            editor.save(path, editor.sha(text), change)
+        except (BankError, editor.Conflict) as exc:
+            raise click.ClickException(f"nothing imported: {exc}") from None
+    click.echo(moodle.summary(file, fmt, made, skipped, dry_run))
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["gift", "moodle-xml"]), required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="The file to write (default: standard output).",
+)
+def export_questions(fmt: str, output: str | None) -> None:
+    """Write the bank in Moodle's GIFT or XML format, for Moodle to import."""
+    from . import moodle
+
+    path = os.environ.get("QUIZ_QUESTIONS") or str(bundled("questions.yaml"))
+    try:
+        bank = load(path)
+    except BankError as exc:
+        raise click.ClickException(str(exc)) from None
+    text, notes = moodle.to_gift(bank) if fmt == "gift" else moodle.to_xml(bank)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        click.echo(text, nl=False)
+    for note in notes:
+        click.echo(note, err=True)
+
+
 if __name__ == "__main__":
     main()

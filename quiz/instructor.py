@@ -8,6 +8,7 @@ file is untouched and what the instructor typed stays in the form.
 
 from __future__ import annotations
 
+import base64
 import difflib
 from collections.abc import Callable
 from pathlib import Path
@@ -424,6 +425,115 @@ def save_raw() -> Response:
         return render("raw.html", status=status, text=text, base=_current()[1], **extra)
     flash("Saved the file." if detail else "Nothing changed.")
     return redirect(url_for("instructor.raw"), code=303)
+
+
+# --- import and export ------------------------------------------------------------------
+
+
+def _import_preview(data: bytes, area: str | None) -> dict[str, Any]:
+    from . import moodle
+
+    bank = current_bank()
+    fmt, found, skipped = moodle.read(data)
+    made, unusable = moodle.to_bank(found, bank, area)
+    return {
+        "format": {"gift": "GIFT", "xml": "Moodle XML"}[fmt],
+        "made": made,
+        "skipped": sorted(skipped + unusable, key=lambda s: s.line),
+    }
+
+
+@bp.get("/import")
+def import_form() -> Response:
+    _, digest = _current()
+    return render("import.html", bank=current_bank(), base=digest, preview=None, error=None)
+
+
+@bp.post("/import")
+def import_preview() -> Response:
+    """What a file would add, before anything is saved (the dry run)."""
+    from . import moodle
+
+    _, digest = _current()
+    upload = request.files.get("file")
+    area = request.form.get("area") or None
+    if upload is None or not upload.filename:
+        return render(
+            "import.html",
+            status=400,
+            bank=current_bank(),
+            base=digest,
+            preview=None,
+            error="Choose a GIFT or Moodle XML file to import.",
+        )
+    data = upload.read()
+    try:
+        preview = _import_preview(data, area)
+    except moodle.MoodleFileError as exc:
+        return render(
+            "import.html",
+            status=422,
+            bank=current_bank(),
+            base=digest,
+            preview=None,
+            error=f"{upload.filename}, line {exc.line}: {exc.message}. Nothing was imported.",
+        )
+    return render(
+        "import.html",
+        bank=current_bank(),
+        base=digest,
+        preview=preview,
+        error=None,
+        filename=upload.filename,
+        area=area or "",
+        payload=base64.b64encode(data).decode(),
+    )
+
+
+@bp.post("/import/confirm")
+def import_confirm() -> Response:
+    from . import moodle
+
+    try:
+        data = base64.b64decode(request.form.get("payload", ""), validate=True)
+        preview = _import_preview(data, request.form.get("area") or None)
+    except (ValueError, moodle.MoodleFileError):
+        abort(400, "The file to import was lost on the way; choose it again.")
+    made = preview["made"]
+    if not made:
+        flash("Nothing to import.")
+        return redirect(url_for("instructor.import_form"), code=303)
+    filename = request.form.get("filename", "a file")[:200]
+    outcome, detail = _save(
+        editor.edit(lambda doc: [editor.put_question(doc, q) for q in made]),
+        f"Imported {len(made)} question{'s' if len(made) != 1 else ''} from {filename}",
+    )
+    if outcome == "conflict":
+        flash(
+            "The bank changed since you previewed the import; nothing was imported. "
+            "Preview it again."
+        )
+        return redirect(url_for("instructor.import_form"), code=303)
+    if outcome == "invalid":
+        flash("Nothing was imported: " + "; ".join(str(p) for p in detail))
+        return redirect(url_for("instructor.import_form"), code=303)
+    flash(f"Imported {len(made)} question{'s' if len(made) != 1 else ''} from {filename}.")
+    return redirect(url_for("instructor.questions"), code=303)
+
+
+@bp.get("/export.<fmt>")
+def export(fmt: str) -> Response:
+    from . import moodle
+
+    if fmt not in ("gift", "xml"):
+        abort(404, "Exports are GIFT (.gift) or Moodle XML (.xml).")
+    bank = current_bank()
+    text, _notes = moodle.to_gift(bank) if fmt == "gift" else moodle.to_xml(bank)
+    mimetype = "text/plain" if fmt == "gift" else "application/xml"
+    response = Response(text, mimetype=mimetype)
+    name = "questions-gift.txt" if fmt == "gift" else "questions-moodle.xml"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 # --- settings, areas, verdicts ---------------------------------------------------------

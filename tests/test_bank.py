@@ -134,9 +134,11 @@ def test_multiple_needs_a_correct_and_a_wrong_option():
 
 
 def test_too_few_options():
-    text = edited("      - text: 4.0 seconds\n      - text: 5.0 seconds\n", "")
+    # Two options are a true/false question; one is not a question.
+    text = edited("      - text: 1.0 second\n", "")
+    text = edited("      - text: 4.0 seconds\n      - text: 5.0 seconds\n", "", text)
     [problem] = problems(text)
-    assert "question 'te-lcp-good': 'options' needs at least 3 items" in problem
+    assert "question 'te-lcp-good': 'options' needs at least 2 items" in problem
 
 
 def test_duplicate_option_text():

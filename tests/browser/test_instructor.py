@@ -144,6 +144,7 @@ def test_statistics_after_a_few_attempts_and_accessibility(
         "Settings and feedback",
         "Raw file",
         "Revisions",
+        "Import and export",
         "Results",
     ):
         page.get_by_role("navigation", name="Instructor").get_by_role("link", name=name).click()
