@@ -210,7 +210,9 @@ def test_phone_sized_screen_needs_no_sideways_scrolling(browser, server):
     page.goto(server.url("/"))
     page.get_by_role("button", name="Start the assessment").click()
     page.get_by_role("button", name="Continue to the questions").click()
-    for _ in range(3):
+    for number in range(1, 4):
+        # Measure only once the question has rendered, not mid-navigation.
+        expect(page.locator(HEADING)).to_contain_text(f"Question {number} of")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         page.get_by_role("button", name="Next", exact=True).click()
     context.close()
