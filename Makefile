@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench bench-scale audit lint clean
+.PHONY: run test bench bench-scale bench-retakes audit lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ bench: $(VENV)/.bench
 
 bench-scale: $(VENV)/.bench
 	$(BIN)/python bench/scale.py $(SCALE_ARGS)
+
+bench-retakes: $(VENV)/.bench
+	$(BIN)/python bench/retakes.py $(RETAKE_ARGS)
 
 # Needs a vulnerability database (PyPI's JSON API or OSV); --strict fails rather than
 # passing when a dependency cannot be looked up.

@@ -56,6 +56,8 @@ class Settings(Model):
     minutes: Annotated[int, Field(ge=1, le=240)] = 20
     shuffle_options: bool = True
     shuffle_questions: bool = False
+    # How many scored questions an attempt draws from each area's pool (None: all of them).
+    draw: Annotated[int, Field(ge=1)] | None = None
     bands: Bands = Bands()
 
 
@@ -70,6 +72,7 @@ class Dimension(Model):
     weight: Annotated[float, Field(gt=0)] = 1.0
     description: str = ""
     prefix: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")] | None = None
+    draw: Annotated[int, Field(ge=1)] | None = None  # overrides settings.draw for this area
     feedback: dict[Literal["strength", "adequate", "gap"], BandFeedback] = {}
 
     @property
@@ -289,6 +292,10 @@ class Scheme:
     def dimension(self, area: str) -> Dimension:
         return next(d for d in self.dimensions if d.id == area)
 
+    def draw_count(self, area: str) -> int | None:
+        """How many scored questions an attempt draws from the area (None: all)."""
+        return self.dimension(area).draw or self.settings.draw
+
 
 @dataclass(frozen=True)
 class Bank:
@@ -301,6 +308,16 @@ class Bank:
     @cached_property
     def by_id(self) -> dict[str, Single | Multiple | Numeric | Likert]:
         return {q.id: q for q in self.questions}
+
+    @cached_property
+    def questions_per_attempt(self) -> int:
+        """How many questions an attempt gets: each area's draw plus its unscored items."""
+        total = 0
+        for d in self.dimensions:
+            pool = self.in_area(d.id)
+            scored = sum(1 for q in pool if q.weight > 0)
+            total += len(pool) - scored + min(scored, self.scheme.draw_count(d.id) or scored)
+        return total
 
     @cached_property
     def scheme_version(self) -> tuple[str, dict[str, Any]]:
@@ -577,6 +594,13 @@ def parse(text: str, filename: str = "questions.yaml") -> Bank:
         for j, dim in enumerate(top.dimensions):
             if sum(q.weight for _, q in questions if q.area == dim.id) <= 0:
                 add(("dimensions", j), f"area '{dim.id}' has no question with a weight above 0")
+            pool = sum(1 for _, q in questions if q.area == dim.id and q.weight > 0)
+            draw = dim.draw or top.settings.draw
+            if draw and draw > pool:
+                add(
+                    ("dimensions", j),
+                    f"area '{dim.id}' draws {draw} questions but has only {pool} scored ones",
+                )
 
     if problems or top is None:
         raise BankError(sorted(problems, key=lambda p: p.line))

@@ -212,7 +212,8 @@ def put_settings(doc: CommentedMap, data: Mapping[str, Any]) -> None:
 def put_dimension(doc: CommentedMap, area: str, data: Mapping[str, Any]) -> None:
     for item in doc.get("dimensions") or []:
         if item.get("id") == area:
-            _update_map(item, data, ("id", "name", "weight", "description", "prefix", "feedback"))
+            order = ("id", "name", "weight", "description", "prefix", "draw", "feedback")
+            _update_map(item, data, order)
             return
     raise EditError(f"There is no area '{area}' in the bank.")
 

@@ -64,7 +64,7 @@ def _areas(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
 @bp.get("/")
 def index() -> Response:
     rows = _attempts()
-    finished = [r for r in rows if r["finished_at"]]
+    finished = [r for r in rows if r["finished_at"] and r["mode"] == "assessment"]
     areas = _areas(rows)
     trend = None
     if len(finished) >= 2:
@@ -184,6 +184,7 @@ def results_csv() -> Response:
             *(f"{name} %" for _, name in areas),
             "answered",
             "questions",
+            "mode",
         ]
     )
     for n, row in enumerate(rows, start=1):
@@ -200,6 +201,7 @@ def results_csv() -> Response:
                 *(scoring.percent(row["areas"][a]) if a in row["areas"] else "" for a, _ in areas),
                 row["answered"],
                 row["total"],
+                row["mode"],
             ]
         )
     return _download(out.getvalue(), "text/csv", "csv")
@@ -228,6 +230,7 @@ def results_json() -> Response:
                 "started": row["started_at"],
                 "finished": row["finished_at"],
                 "name": row["display_name"],
+                "mode": row["mode"],
                 "verdict": row["verdict_label"] or None,
                 "overall": row["overall"],
                 "areas": row["areas"],

@@ -564,6 +564,9 @@ def _settings_change(section: str) -> tuple[Callable[[Any], Any], str]:
                 "adequate": _number_or_none(form.get("adequate", "")),
             },
         }
+        draw = _number_or_none(form.get("draw", ""))
+        if draw is not None:  # empty: every question of each area
+            data["draw"] = draw
         return (lambda doc: editor.put_settings(doc, data)), "Edited the settings"
     if section == "verdicts":
         rows = []
@@ -605,6 +608,9 @@ def _settings_change(section: str) -> tuple[Callable[[Any], Any], str]:
         doc_prefix = form.get("prefix", "").strip()
         if doc_prefix:
             data["prefix"] = doc_prefix
+        draw = _number_or_none(form.get("draw", ""))
+        if draw is not None:  # empty: the general setting
+            data["draw"] = draw
         return (lambda doc: editor.put_dimension(doc, area, data)), f"Edited the area {area}"
     abort(404, "There is no such section of the settings.")
 

@@ -8,12 +8,14 @@ and name the file and line of each. Pure: works on a loaded Bank.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from difflib import SequenceMatcher
 from typing import Any
 
 from .bank import DIFFICULTIES, Bank, Problem
+from .draw import repeats_on_retake, strata_sizes
 
 MIN_SCORED_PER_AREA = 14
 MIN_NUMERIC = {"analytical": 8}  # areas built on arithmetic
@@ -23,6 +25,7 @@ OPTION_COUNT = (3, 5)
 NEAR_DUPLICATE = 0.85  # similarity of two prompts, from 0 to 1
 MAX_SHARE_OF_ONE_POSITION = 0.5
 MAX_SHARE_OF_ONE_DIFFICULTY = 0.6
+MAX_RETAKE_OVERLAP = 1 / 3  # of a retake's questions that the attempt before had too
 CATCH_ALL = re.compile(
     r"\b(all|none|both|neither)\s+of\s+(the\s+)?(above|these|those|options|answers|choices)\b", re.I
 )
@@ -137,6 +140,15 @@ def _area_problems(bank: Bank, area: str) -> list[str]:
         if items and count / len(items) > MAX_SHARE_OF_ONE_DIFFICULTY:
             out.append(
                 f"{count} of {len(items)} scored questions are {level}; spread the difficulty"
+            )
+    draw = bank.scheme.draw_count(area)
+    if draw and items:
+        overlap = repeats_on_retake(strata_sizes(items), draw) / draw
+        if overlap > MAX_RETAKE_OVERLAP:
+            out.append(
+                f"draws {draw} of {len(items)} scored questions, so a retake repeats "
+                f"{overlap:.0%} of them; grow the pool to {math.ceil(5 * draw / 3)} "
+                f"or draw fewer"
             )
     positions = Counter(p for q in items if (p := key_position(q)) is not None)
     total = sum(positions.values())

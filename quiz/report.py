@@ -23,6 +23,7 @@ SALARY = {
 USUAL_FIELDS = {"business", "marketing", "technical"}
 PATH_ROLES = {"marketing-analyst", "forecaster", "ecommerce-sales"}
 CALIBRATION_GAP = 30  # percentage points between the self-rating and the score
+MIN_FOR_PERCENTILES = 30  # first attempts needed before anyone is compared with others
 
 
 # --- the verdict in plain words ------------------------------------------------
@@ -317,3 +318,34 @@ def calibration(
             kind, text = "accurate", f"{said}: your view of yourself matches."
         out.append(Calibration(d.id, d.name, rating, rated, score, kind, text))
     return out
+
+
+# --- where you stand -------------------------------------------------------------------
+
+
+def percentile_rank(below: int, equal: int, total: int) -> float:
+    """The share of others a score beats, counting ties as half: (below + equal / 2) / n."""
+    if total <= 0:
+        raise ValueError("no scores to compare with")
+    return 100 * (below + equal / 2) / total
+
+
+@dataclass(frozen=True)
+class Standing:
+    total: int  # first finished assessments compared with
+    shown: bool  # False until there are enough of them
+    rows: tuple[tuple[str, int], ...]  # (scope, percentile rank rounded)
+    needed: int = MIN_FOR_PERCENTILES
+
+
+def standing(rows: list[tuple[str, tuple[int, int, int]]]) -> Standing:
+    """Percentile ranks of the overall and area scores among first attempts, if there
+    are at least MIN_FOR_PERCENTILES of them."""
+    total = rows[0][1][2] if rows else 0
+    if total < MIN_FOR_PERCENTILES:
+        return Standing(total, False, ())
+    return Standing(
+        total,
+        True,
+        tuple((scope, int(percentile_rank(*counts) + 0.5)) for scope, counts in rows if counts[2]),
+    )

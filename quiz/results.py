@@ -15,6 +15,7 @@ from flask import Blueprint, Response, current_app, request
 from . import charts, stats
 from .auth import login_required
 from .bank import question_from_body
+from .report import MIN_FOR_PERCENTILES
 from .store import Store
 from .web import current_bank, render, store
 
@@ -65,6 +66,7 @@ def attempts() -> Response:
     bank = current_bank()
     return render(
         "results.html",
+        standing=_standing(bank),
         rows=rows,
         total=total,
         page=page,
@@ -79,6 +81,19 @@ def attempts() -> Response:
         finished=finished,
         query={k: v for k, v in request.args.items() if k != "page"},
     )
+
+
+PERCENTILES = (10, 25, 50, 75, 90)
+
+
+def _standing(bank: Any) -> dict[str, Any]:
+    """The scores at a few percentiles of first finished assessments, overall and per area."""
+    fractions = [p / 100 for p in PERCENTILES]
+    n, overall = store().first_scores_at(fractions)
+    rows = [("Overall", overall)]
+    if bank and n >= MIN_FOR_PERCENTILES:
+        rows += [(d.name, store().first_scores_at(fractions, d.id)[1]) for d in bank.dimensions]
+    return {"n": n, "needed": MIN_FOR_PERCENTILES, "points": PERCENTILES, "rows": rows}
 
 
 def _int(value: str | None, default: int) -> int:
@@ -247,13 +262,16 @@ def analysis() -> dict[str, Any]:
         form_data = None
         for scope, n, sum_t, sum_t2, max_total in totals:
             if scope == area and max_total:
-                variances = [
-                    stats.variance(n_i, s, sq)
-                    for item_area, n_i, s, sq in form_items
-                    if area in ("", item_area)
+                kept = [
+                    (n_i, s, sq) for item_area, n_i, s, sq in form_items if area in ("", item_area)
                 ]
                 form_data = stats.Form(
-                    n, sum_t, sum_t2, [v for v in variances if v is not None], max_total
+                    n,
+                    sum_t,
+                    sum_t2,
+                    [stats.variance(n_i, s, sq) for n_i, s, sq in kept],
+                    max_total,
+                    [n_i for n_i, _, _ in kept],
                 )
         return stats.summary(moments[area], form_data)
 

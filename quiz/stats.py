@@ -138,12 +138,26 @@ def describe(values: Sequence[float]) -> tuple[float, float | None, float | None
     )
 
 
-def cronbach_alpha(item_variances: Sequence[float], total_variance: float) -> float | None:
-    """alpha = p/(p-1) * (1 - sum of item variances / variance of the totals)."""
-    p = len(item_variances)
-    if p < 2 or total_variance <= 0:
+def cronbach_alpha(
+    item_variances: Sequence[float | None],
+    total_variance: float,
+    shares: Sequence[float] | None = None,
+) -> float | None:
+    """alpha = p/(p-1) * (1 - sum of item variances / variance of the totals).
+
+    When attempts draw from pools, each had only some of the questions: then each
+    question's variance counts with ``shares``, the fraction of the attempts that
+    had it, and p is the mean number of questions per attempt. A question drawn
+    only once has no variance yet; the others stand in for it. With every question
+    in every attempt (all shares 1) this is Cronbach's formula as it stands.
+    """
+    weights = [1.0] * len(item_variances) if shares is None else shares
+    p = sum(weights)
+    known = [(w, v) for w, v in zip(weights, item_variances, strict=True) if v is not None]
+    if p <= 1 or total_variance <= 0 or not known:
         return None
-    return p / (p - 1) * (1 - sum(item_variances) / total_variance)
+    expected = p * sum(w * v for w, v in known) / sum(w for w, _ in known)
+    return p / (p - 1) * (1 - expected / total_variance)
 
 
 def variance(n: int, total: float, squares: float) -> float | None:
@@ -153,13 +167,22 @@ def variance(n: int, total: float, squares: float) -> float | None:
 
 @dataclass(frozen=True)
 class Form:
-    """The attempts that all had the same questions: what Cronbach's alpha needs."""
+    """The attempts of one form (the same number of questions of each weight per
+    area, so comparable totals): what Cronbach's alpha needs."""
 
     n: int
     sum_t: float  # of those attempts' raw totals
     sum_t2: float
-    item_variances: Sequence[float]  # of each question's marks over those attempts
+    # of each question's marks, over the attempts that had it
+    item_variances: Sequence[float | None]
     max_total: float
+    item_counts: Sequence[int] | None = None  # how many of the attempts had each question
+
+    @property
+    def shares(self) -> list[float]:
+        if self.item_counts is None:
+            return [1.0] * len(self.item_variances)
+        return [count / self.n for count in self.item_counts]
 
 
 def summary(moments: tuple[int, float, float, float], form: Form | None = None) -> Summary:
@@ -170,7 +193,7 @@ def summary(moments: tuple[int, float, float, float], form: Form | None = None) 
     alpha = sem = None
     if form is not None and form.n >= 2 and form.item_variances:
         total_variance = _variance(form.n, form.sum_t, form.sum_t2)
-        alpha = cronbach_alpha(form.item_variances, total_variance)
+        alpha = cronbach_alpha(form.item_variances, total_variance, form.shares)
         if alpha is not None:
             sem = math.sqrt(total_variance) * math.sqrt(max(0.0, 1 - alpha)) / form.max_total
     return Summary(
@@ -180,6 +203,6 @@ def summary(moments: tuple[int, float, float, float], form: Form | None = None) 
         skewness=skew,
         alpha=alpha,
         sem=sem,
-        items=len(form.item_variances) if form else 0,
+        items=round(sum(form.shares)) if form else 0,
         alpha_n=form.n if form else 0,
     )

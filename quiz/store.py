@@ -24,21 +24,45 @@ BUSY_TIMEOUT_MS = 5000
 
 
 def _add_forms(db: sqlite_utils.Database) -> None:
-    """5: each attempt records its form, the hash of its question list, so that
-    statistics can group the attempts that had exactly the same questions."""
+    """5: each attempt records its form, so that statistics can group the attempts
+    whose totals are comparable."""
     db.execute("ALTER TABLE attempts ADD COLUMN form TEXT")
-    items: dict[int, list[str]] = {}
-    for attempt_id, version in db.execute(
-        "SELECT attempt_id, version_hash FROM attempt_items ORDER BY attempt_id, position"
-    ):
-        items.setdefault(attempt_id, []).append(version)
-    for attempt_id, versions in items.items():
-        db.execute("UPDATE attempts SET form = ? WHERE id = ?", [form_hash(versions), attempt_id])
+    _set_forms(db)
     db.execute("CREATE INDEX attempts_form ON attempts(form, finished_at)")
 
 
-def form_hash(versions: list[str]) -> str:
-    return hashlib.sha256(" ".join(versions).encode()).hexdigest()[:32]
+def _set_forms(db: sqlite_utils.Database) -> None:
+    layouts: dict[int, list[tuple[str, float]]] = {}
+    for attempt_id, area, weight in db.execute(
+        "SELECT i.attempt_id, v.area, json_extract(v.body, '$.weight') FROM attempt_items AS i "
+        "JOIN question_versions AS v ON v.hash = i.version_hash"
+    ):
+        layouts.setdefault(attempt_id, []).append((area, weight))
+    db.conn.executemany(
+        "UPDATE attempts SET form = ? WHERE id = ?",
+        [(form_hash(layout), attempt_id) for attempt_id, layout in layouts.items()],
+    )
+
+
+def _forms_by_layout(db: sqlite_utils.Database) -> None:
+    """8: forms by layout rather than by question list, now that attempts draw from
+    pools; then the statistics built again from every finished attempt."""
+    _set_forms(db)
+    Store.backfill_statistics(db)
+
+
+def form_hash(layout: Iterable[tuple[str, float]]) -> str:
+    """An attempt's form: how many scored questions of which weight it had in each area.
+
+    Attempts drawn from the same pools have different questions but the same
+    form, so their totals are comparable (what Cronbach's alpha needs).
+    """
+    key = sorted(f"{area}:{weight:g}" for area, weight in layout if weight and weight > 0)
+    return hashlib.sha256(" ".join(key).encode()).hexdigest()[:32]
+
+
+def _layout(items: Iterable[dict[str, Any]]) -> list[tuple[str, float]]:
+    return [(i["area"], i["body"]["weight"]) for i in items]
 
 
 # Each migration takes the schema from its index to the next version: a SQL
@@ -180,7 +204,19 @@ MIGRATIONS: list[str | Callable[[sqlite_utils.Database], None]] = [
     CREATE INDEX attempts_overall ON attempts(overall);
     CREATE INDEX attempts_verdict ON attempts(verdict, started_at);
     """,
-    lambda db: Store.backfill_statistics(db),
+    # 7: practice attempts (never in the statistics or percentiles), and each taker's
+    # first finished assessment, the population percentiles are taken from.
+    """
+    ALTER TABLE attempts ADD COLUMN mode TEXT NOT NULL DEFAULT 'assessment';
+    ALTER TABLE attempts ADD COLUMN first INTEGER NOT NULL DEFAULT 0;
+    UPDATE attempts SET first = 1 WHERE id IN (
+        SELECT (SELECT id FROM attempts AS b WHERE b.taker = t.taker AND b.finished_at IS NOT NULL
+                ORDER BY b.finished_at, b.id LIMIT 1)
+        FROM (SELECT DISTINCT taker FROM attempts) AS t);
+    CREATE INDEX attempts_first_overall ON attempts(first, overall);
+    CREATE INDEX attempt_scores_area_score ON attempt_scores(area, score);
+    """,
+    _forms_by_layout,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -268,6 +304,7 @@ class Store:
         taker: str,
         scheme: tuple[str, dict[str, Any]],
         items: list[dict[str, Any]],
+        mode: str = "assessment",
     ) -> int:
         """A new attempt with its question list, keeping the versions it uses.
 
@@ -282,9 +319,17 @@ class Store:
             )
             self._keep_versions(items)
             cursor = self.db.execute(
-                "INSERT INTO attempts (token, taker, scheme_hash, started_at, updated_at, form) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [token, taker, scheme_hash, stamp, stamp, form_hash([i["hash"] for i in items])],
+                "INSERT INTO attempts (token, taker, scheme_hash, started_at, updated_at, form, "
+                "mode) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    token,
+                    taker,
+                    scheme_hash,
+                    stamp,
+                    stamp,
+                    form_hash(_layout(items)),
+                    mode,
+                ],
             )
             attempt_id = cursor.lastrowid
             self.db.execute(
@@ -332,8 +377,8 @@ class Store:
                     versions = [i["hash"] for i in attempt["items"]]
                     attempt_id = self.db.execute(
                         "INSERT INTO attempts (token, taker, scheme_hash, display_name, profile, "
-                        "position, started_at, updated_at, finished_at, overall, verdict, form) "
-                        "VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "position, started_at, updated_at, finished_at, overall, verdict, form, "
+                        "first) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
                         [
                             attempt["token"],
                             attempt["taker"],
@@ -345,7 +390,7 @@ class Store:
                             attempt["finished_at"],
                             attempt["overall"],
                             attempt["verdict"],
-                            form_hash(versions),
+                            form_hash(_layout(attempt["items"])),
                         ],
                     ).lastrowid
                     self.db.conn.executemany(
@@ -531,9 +576,77 @@ class Store:
                 "INSERT INTO attempt_scores (attempt_id, area, score) VALUES (?, ?, ?)",
                 [(attempt_id, area, value) for area, value in areas.items()],
             )
+            self.db.execute(
+                "UPDATE attempts SET first = 1 WHERE id = ? AND mode = 'assessment' "
+                "AND NOT EXISTS (SELECT 1 FROM attempts AS other "
+                "WHERE other.taker = attempts.taker AND other.first = 1)",
+                [attempt_id],
+            )
             _set_marks(self.db, "a.id = ?", [attempt_id])
             _aggregate(self.db, "a.id = ?", [attempt_id], +1)
         return True
+
+    def seen_questions(self, taker: str) -> dict[str, int]:
+        """The questions a taker has had, each with its most recent attempt's id."""
+        return {
+            row[0]: row[1]
+            for row in self.db.execute(
+                "SELECT v.question_id, max(a.id) FROM attempts AS a "
+                "JOIN attempt_items AS i ON i.attempt_id = a.id "
+                "JOIN question_versions AS v ON v.hash = i.version_hash "
+                "WHERE a.taker = ? GROUP BY v.question_id",
+                [taker],
+            )
+        }
+
+    def percentile_counts(self, score: float, area: str | None = None) -> tuple[int, int, int]:
+        """Among first finished assessments: (how many scored below, how many the same, all).
+
+        Scores are compared rounded to nine places, so equal scores computed in
+        different orders count as ties.
+        """
+        value = round(score, 9)
+        if area is None:
+            sql = (
+                "SELECT count(*) FILTER (WHERE round(overall, 9) < ?), "
+                "count(*) FILTER (WHERE round(overall, 9) = ?), count(*) "
+                "FROM attempts WHERE first = 1 AND finished_at IS NOT NULL"
+            )
+            params = [value, value]
+        else:
+            sql = (
+                "SELECT count(*) FILTER (WHERE round(s.score, 9) < ?), "
+                "count(*) FILTER (WHERE round(s.score, 9) = ?), count(*) "
+                "FROM attempt_scores AS s JOIN attempts AS a ON a.id = s.attempt_id "
+                "WHERE a.first = 1 AND s.area = ?"
+            )
+            params = [value, value, area]
+        return tuple(self.db.execute(sql, params).fetchone())
+
+    def first_scores_at(
+        self, fractions: list[float], area: str | None = None
+    ) -> tuple[int, list[float]]:
+        """How many first finished assessments there are, and the scores at the given
+        fractions of their ordered list (the distribution instructors see)."""
+        if area is None:
+            base = "SELECT overall AS v FROM attempts WHERE first = 1 AND finished_at IS NOT NULL"
+            params: list[Any] = []
+        else:
+            base = (
+                "SELECT s.score AS v FROM attempt_scores AS s JOIN attempts AS a "
+                "ON a.id = s.attempt_id WHERE a.first = 1 AND s.area = ?"
+            )
+            params = [area]
+        n = self.db.execute(f"SELECT count(*) FROM ({base})", params).fetchone()[0]
+        values = []
+        for fraction in fractions if n else []:
+            offset = min(n - 1, int(fraction * n))
+            values.append(
+                self.db.execute(
+                    f"{base} ORDER BY v LIMIT 1 OFFSET ?", [*params, offset]
+                ).fetchone()[0]
+            )
+        return n, values
 
     @staticmethod
     def backfill_statistics(db: sqlite_utils.Database) -> None:
@@ -570,7 +683,7 @@ class Store:
         rows = list(
             self.db.query(
                 "SELECT id, token, display_name, profile, position, started_at, updated_at, "
-                "finished_at, overall, verdict, scheme_hash, "
+                "finished_at, overall, verdict, scheme_hash, mode, "
                 "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id) AS total, "
                 "(SELECT count(*) FROM responses WHERE attempt_id = attempts.id) AS answered, "
                 "(SELECT json_group_object(area, score) FROM attempt_scores "
@@ -621,12 +734,17 @@ class Store:
         with self.transaction():
             self.db.execute("UPDATE attempts SET taker = ? WHERE taker = ?", [target, source])
             self.db.execute("DELETE FROM takers WHERE key = ?", [source])
+            _elect_first(self.db, target)
 
     def delete_attempt(self, attempt_id: int) -> None:
         """Delete an attempt with its questions, answers and scores (and its statistics)."""
         with self.transaction():
             _aggregate(self.db, "a.id = ?", [attempt_id], -1)
-            self.db.execute("DELETE FROM attempts WHERE id = ?", [attempt_id])
+            row = self.db.execute(
+                "DELETE FROM attempts WHERE id = ? RETURNING taker", [attempt_id]
+            ).fetchone()
+            if row:
+                _elect_first(self.db, row[0])
 
     def delete_taker(self, taker: str) -> int:
         """Delete everything kept about a taker; returns the number of attempts deleted."""
@@ -776,7 +894,7 @@ class Store:
         # for the rows shown (a deep page would otherwise compute them for every row skipped).
         rows = list(
             self.db.query(
-                "SELECT id, display_name, started_at, finished_at, overall, verdict, "
+                "SELECT id, display_name, started_at, finished_at, overall, verdict, mode, "
                 "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id) AS total, "
                 "(SELECT count(*) FROM responses WHERE attempt_id = attempts.id) AS answered, "
                 "(SELECT json_group_object(area, score) FROM attempt_scores "
@@ -849,13 +967,14 @@ class Store:
         row = self.db.execute(
             "SELECT count(*), sum(f), sum(f * f), sum(f * f * f) FROM "
             "(SELECT marks / max_marks AS f FROM attempts "
-            " WHERE finished_at IS NOT NULL AND max_marks > 0)"
+            " WHERE finished_at IS NOT NULL AND mode = 'assessment' AND max_marks > 0)"
         ).fetchone()
         if row[0]:
             out[""] = tuple(row)
         for area, *moments in self.db.execute(
             "SELECT area, count(*), sum(score), sum(score * score), sum(score * score * score) "
-            "FROM attempt_scores GROUP BY area"
+            "FROM attempt_scores JOIN attempts ON attempts.id = attempt_scores.attempt_id "
+            "WHERE attempts.mode = 'assessment' GROUP BY area"
         ):
             out[area] = tuple(moments)
         return out
@@ -943,7 +1062,8 @@ _MARKS_OF = """
         JOIN attempt_items AS i ON i.attempt_id = a.id
         JOIN question_versions AS v ON v.hash = i.version_hash
         LEFT JOIN responses AS r ON r.attempt_id = i.attempt_id AND r.position = i.position
-        WHERE a.finished_at IS NOT NULL AND json_extract(v.body, '$.weight') > 0 AND ({where})
+        WHERE a.finished_at IS NOT NULL AND a.mode = 'assessment'
+            AND json_extract(v.body, '$.weight') > 0 AND ({where})
     ),
     totals AS (SELECT attempt_id, sum(x) AS t FROM marks GROUP BY attempt_id),
     area_totals AS (
@@ -959,8 +1079,20 @@ _ANSWERS_OF = """
     FROM attempts AS a
     JOIN responses AS r ON r.attempt_id = a.id
     JOIN question_versions AS v ON v.hash = r.version_hash {join}
-    WHERE a.finished_at IS NOT NULL AND v.type = '{kind}' AND ({where})
+    WHERE a.finished_at IS NOT NULL AND a.mode = 'assessment' AND v.type = '{kind}'
+        AND ({where})
 """
+
+
+def _elect_first(db: sqlite_utils.Database, taker: str) -> None:
+    """Mark the taker's earliest finished assessment as their first, the one
+    percentiles count (after their history merged, or an attempt deleted)."""
+    db.execute(
+        "UPDATE attempts SET first = (id IS (SELECT id FROM attempts WHERE taker = ? "
+        "AND mode = 'assessment' AND finished_at IS NOT NULL ORDER BY finished_at, id LIMIT 1)) "
+        "WHERE taker = ?",
+        [taker, taker],
+    )
 
 
 def _aggregate(db: sqlite_utils.Database, where: str, params: list[Any], sign: int) -> None:

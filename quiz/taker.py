@@ -40,8 +40,9 @@ from .web import (
 bp = Blueprint("taker", __name__)
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
-NAVIGATION = ("save", "next", "back", "finish")
+NAVIGATION = ("save", "check", "next", "back", "finish")
 MAX_NAME = 60
+NOTHING_TO_CHECK = "Choose an answer to check it, or press Skip to move on."
 
 _questions: dict[str, Any] = {}
 _schemes: dict[str, Scheme] = {}
@@ -103,7 +104,8 @@ def _go(url: str, page: Response | None = None) -> Response:
 def index() -> Response:
     bank = current_bank()
     in_progress = store().open_attempts(session["taker"]) if "taker" in session else []
-    return render("index.html", bank=bank, in_progress=in_progress)
+    per_attempt = bank.questions_per_attempt if bank else 0
+    return render("index.html", bank=bank, in_progress=in_progress, per_attempt=per_attempt)
 
 
 @bp.post("/start")
@@ -113,7 +115,10 @@ def start() -> Response:
         abort(503)
     purge_if_due()
     token = secrets.token_urlsafe(24)
-    store().create_attempt(token, _taker(), bank.scheme_version, draw(bank, token))
+    taker = _taker()
+    mode = "practice" if request.form.get("mode") == "practice" else "assessment"
+    items = draw(bank, token, store().seen_questions(taker))  # a retake gets new questions
+    store().create_attempt(token, taker, bank.scheme_version, items, mode)
     return redirect(url_for("taker.about", token=token), code=303)
 
 
@@ -229,6 +234,9 @@ def answer(token: str, n: int) -> Response:
             return render_fragment("question.html", "save_status", 400, save_error=str(exc))
         return _question_page(attempt, item, status=400, error=str(exc))
 
+    if nav == "check" and value is None and attempt["mode"] == "practice":
+        return _question_page(attempt, item, status=422, error=NOTHING_TO_CHECK)
+
     target = {"next": n + 1, "back": n - 1}.get(nav)
     # total + 1 stands for the review-and-finish screen, where a resume then lands.
     move_to = target if target is not None and 1 <= target <= attempt["total"] + 1 else None
@@ -241,7 +249,11 @@ def answer(token: str, n: int) -> Response:
     if not saved:
         abort(409, FINISHED)  # finished in another tab meanwhile
 
-    if nav == "save":
+    if nav == "check" and attempt["mode"] == "practice":
+        # Practice: the same question again, now with its feedback.
+        page = _question_page(attempt, _item(attempt, n)) if is_htmx() else None
+        return _go(url_for("taker.question", token=token, n=n), page)
+    if nav in ("save", "check"):
         if is_htmx():
             return render_fragment("question.html", "save_status", saved=value is not None)
         return redirect(url_for("taker.question", token=token, n=n), code=303)
@@ -265,8 +277,17 @@ def _question_page(
     else:
         submitted = _as_form_values(q, order, item["answer"])
     scheme: Scheme = attempt["scheme"]
+    feedback = None
+    if attempt["mode"] == "practice" and item["answer"] is not None and error is None:
+        feedback = {
+            "status": _review_status(q, item["answer"], item["score"]),
+            "mark": item["score"],
+            "answer": answers.describe(q, item["answer"]),
+            "key": answers.key(q),
+        }
     return render(
         "question.html",
+        feedback=feedback,
         status=status,
         attempt=attempt,
         n=item["position"],
@@ -377,7 +398,16 @@ def result(token: str) -> Response:
     missed = [r for r in review if r["status"] in ("wrong", "partial", "unanswered")]
     show = "missed" if request.args.get("show") == "missed" else "all"
     verdict = next(v for v in scheme.verdicts if v.id == attempt["verdict"])
+    standing = None
+    if attempt["mode"] == "assessment":
+        rows = [("Overall", store().percentile_counts(attempt["overall"]))]
+        rows += [
+            (a["dimension"].name, store().percentile_counts(a["score"], a["dimension"].id))
+            for a in areas
+        ]
+        standing = report.standing(rows)
     context = dict(
+        standing=standing,
         attempt=attempt,
         scheme=scheme,
         verdict=verdict,

@@ -28,8 +28,9 @@ class Taker:
         self.token = ""
         self.csrf = csrf_token(client.get("/").data)
 
-    def start(self) -> str:
-        response = self.client.post("/start", data={"csrf_token": self.csrf})
+    def start(self, mode: str | None = None) -> str:
+        data = {"csrf_token": self.csrf} | ({"mode": mode} if mode else {})
+        response = self.client.post("/start", data=data)
         assert response.status_code == 303, response.data
         self.token = response.headers["Location"].split("/")[2]
         return self.token
@@ -54,6 +55,16 @@ class Taker:
 
     def finish(self):
         return self.client.post(f"{self.base}/finish", data={"csrf_token": self.csrf})
+
+    def complete(self, app, mode: str | None = None) -> str:
+        """Start an attempt, answer everything right, finish; the result page."""
+        self.start(mode)
+        answer_all(app, self)
+        self.finish()
+        return self.result()
+
+    def result(self) -> str:
+        return self.client.get(f"{self.base}/result").data.decode()
 
 
 def items(app, token):

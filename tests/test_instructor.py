@@ -305,7 +305,7 @@ def test_raw_editor_validates_refuses_broken_yaml_and_saves(app, teacher, bank_f
     assert bank_file.read_text() == text
     good = text.replace("minutes: 20", "minutes: 18")
     assert (
-        "Valid: questions.yaml: 64 questions"
+        "Valid: questions.yaml: 104 questions"
         in teacher.post("/instructor/raw/validate", data={**fields, "text": good}).data.decode()
     )
     assert teacher.post("/instructor/raw", data={**fields, "text": good}).status_code == 303
@@ -326,12 +326,14 @@ def test_settings_areas_and_verdicts_forms(app, teacher, bank_file):
             "shuffle_options": "1",
             "strength": "80",
             "adequate": "50",
+            "draw": "12",
         },
     )
     assert response.status_code == 303
     text = bank_file.read_text()
     assert "title: Are you ready for e-commerce management?" in text
     assert "  minutes: 22            # the estimate shown on the landing page" in text
+    assert "  draw: 12               # scored questions per area, from a pool of 24" in text
     assert "  shuffle_questions: false" in text and "    strength: 80" in text
 
     fields = form_fields(teacher.get("/instructor/settings").data, "area-client")
@@ -344,11 +346,14 @@ def test_settings_areas_and_verdicts_forms(app, teacher, bank_file):
             "description": "Clients.",
             "gap-summary": "Work on it.",
             "gap-steps": "Step one\nStep two\n",
+            "draw": "10",
         },
     )
     from quiz.bank import load
 
-    client_area = load(bank_file).scheme.dimension("client")
+    scheme = load(bank_file).scheme
+    assert scheme.draw_count("client") == 10 and scheme.draw_count("technical") == 12
+    client_area = scheme.dimension("client")
     assert client_area.weight == 2 and client_area.feedback["gap"].next_steps == (
         "Step one",
         "Step two",
@@ -402,4 +407,4 @@ def test_a_broken_file_is_shown_to_instructors_while_the_last_good_bank_serves(
     assert "numeric question needs &#39;answer&#39;" in html
     taker = Taker(app.test_client())
     taker.start()  # takers still start, on the last good bank
-    assert "Question 1 of 64" in taker.page(1)
+    assert "Question 1 of 56" in taker.page(1)

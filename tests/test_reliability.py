@@ -257,7 +257,7 @@ def test_a_deleted_or_broken_bank_keeps_the_last_good_one_serving(app, client, b
         bank_file.write_text("questions: [\n")
     taker = Taker(client)
     taker.start()
-    assert "Question 1 of 64" in taker.page(1)
+    assert "Question 1 of 56" in taker.page(1)
     assert app.extensions["quiz.bank"].error is not None
 
 

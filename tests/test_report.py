@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from quiz import bundled
+from quiz import bundled, report
 from quiz.bank import load
 from quiz.report import calibration, readiness, verdict_reason
 
@@ -143,3 +143,22 @@ def test_calibration_of_unrated_areas():
         "analytical": "unrated",
         "client": "accurate",
     }
+
+
+def test_percentile_rank_worked_by_hand():
+    # Scores 20, 40, 40, 60, 80: a 40 beats one and ties two (counted half): (1 + 1) / 5.
+    assert report.percentile_rank(1, 2, 5) == 40
+    assert report.percentile_rank(3, 1, 5) == 70  # a 60
+    assert report.percentile_rank(0, 1, 5) == 10  # the lowest score, alone
+    assert report.percentile_rank(4, 1, 5) == 90  # the highest
+    with pytest.raises(ValueError):
+        report.percentile_rank(0, 0, 0)
+
+
+def test_standing_is_hidden_until_thirty_attempts():
+    few = report.standing([("Overall", (10, 1, 29)), ("Technical", (3, 2, 29))])
+    assert not few.shown and few.total == 29 and few.rows == () and few.needed == 30
+    # 30 attempts: 12 below and 3 ties is (12 + 1.5) / 30 = 45%; 29 below of 30 rounds 98.3 to 98.
+    enough = report.standing([("Overall", (12, 3, 30)), ("Technical", (29, 1, 30))])
+    assert enough.shown and enough.rows == (("Overall", 45), ("Technical", 98))
+    assert report.standing([]).shown is False

@@ -17,7 +17,7 @@ from quiz.draw import draw
 from quiz.results import analysis
 from quiz.store import Store
 
-from .helpers import log_in
+from .helpers import Taker, log_in
 
 
 def seed(app, abilities, finish=True, start="2026-11-0"):
@@ -30,7 +30,8 @@ def seed(app, abilities, finish=True, start="2026-11-0"):
         for n, ability in enumerate(abilities):
             token = uuid.uuid4().hex
             items = draw(bank, token)
-            attempt_id = store.create_attempt(token, f"taker{n}", (version_hash(body), body), items)
+            taker = f"taker{n}-{token[:8]}"  # a new taker each time
+            attempt_id = store.create_attempt(token, taker, (version_hash(body), body), items)
             store.db.execute(
                 "UPDATE attempts SET started_at = ?, display_name = ? WHERE id = ?",
                 [f"{start}{n % 9 + 1}T10:00:00+00:00", f"Taker {n}", attempt_id],
@@ -114,7 +115,7 @@ def test_csv_exports_stream_every_matching_row(app, teacher):
         "mark",
         "answered_at",
     ]
-    assert len(lines) == 1 + 2 * 64
+    assert len(lines) == 1 + 2 * 56
 
 
 def brute_force(app):
@@ -137,27 +138,44 @@ def brute_force(app):
     totals = {a: sum(m.values()) for a, m in marks.items()}
     out = {}
     for item in {i for m in marks.values() for i in m}:
-        xs = [m[item] for m in marks.values()]
-        rs = [totals[a] - m[item] for a, m in marks.items()]
+        had = [a for a, m in marks.items() if item in m]  # attempts that drew the question
+        xs = [marks[a][item] for a in had]
+        rs = [totals[a] - marks[a][item] for a in had]
         n = len(xs)
         mx, mr = sum(xs) / n, sum(rs) / n
-        var_x = sum((x - mx) ** 2 for x in xs) / (n - 1)
-        var_r = sum((r - mr) ** 2 for r in rs) / (n - 1)
-        cov = sum((x - mx) * (r - mr) for x, r in zip(xs, rs, strict=True)) / (n - 1)
-        di = 100 * cov / math.sqrt(var_x * var_r) if var_x > 0 and var_r > 0 else None
-        out[item] = (mx, di)
-    return out
+        var_x = sum((x - mx) ** 2 for x in xs) / (n - 1) if n > 1 else None
+        var_r = sum((r - mr) ** 2 for r in rs) / (n - 1) if n > 1 else None
+        cov = (
+            sum((x - mx) * (r - mr) for x, r in zip(xs, rs, strict=True)) / (n - 1) if n > 1 else 0
+        )
+        di = 100 * cov / math.sqrt(var_x * var_r) if var_x and var_r else None
+        out[item] = (mx, di, n, var_x)
+    return out, totals
+
+
+def pooled_alpha(items, totals):
+    """Cronbach's alpha with each question's variance weighted by the share of
+    attempts that drew it (docs/statistics.md), straight from the marks."""
+    n = len(totals)
+    p = sum(count for _, _, count, _ in items.values()) / n
+    known = [(count / n, var) for _, _, count, var in items.values() if var is not None]
+    expected = p * sum(w * v for w, v in known) / sum(w for w, _ in known)
+    mean = sum(totals.values()) / n
+    var_t = sum((t - mean) ** 2 for t in totals.values()) / (n - 1)
+    return p / (p - 1) * (1 - expected / var_t)
 
 
 def test_item_analysis_matches_a_brute_force_computation(app):
     seed(app, [0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 0.5, 0.65])
     with app.test_request_context():
         result = analysis()
-    expected = brute_force(app)
-    assert result["attempts"] == 8 and result["form_attempts"] == 8
-    assert len(result["items"]) == len(expected) == 60  # the four unscored items are left out
+    expected, totals = brute_force(app)
+    assert result["attempts"] == 8 and result["form_attempts"] == 8  # draws share one form
+    # Each attempt drew 12 of 24 per area: more versions than any attempt had, none unscored.
+    assert len(result["items"]) == len(expected) > 48
     for item in result["items"]:
-        facility, di = expected[item["version"]]
+        facility, di, n, _ = expected[item["version"]]
+        assert item["stats"].n == n
         assert item["stats"].facility == pytest.approx(facility)
         if di is None:
             assert item["stats"].discrimination is None
@@ -165,14 +183,15 @@ def test_item_analysis_matches_a_brute_force_computation(app):
             assert item["stats"].discrimination == pytest.approx(di)
         assert item["current"] and item["stats"].tentative
     test = result["test"]
-    assert test.n == 8 and 0 < test.mean < 1 and test.alpha is not None and test.items == 60
+    assert test.n == 8 and 0 < test.mean < 1 and test.items == 48
+    assert test.alpha == pytest.approx(pooled_alpha(expected, totals))
     assert [name for name, _ in result["areas"]] == [
         "Technical",
         "Business",
         "Analytical",
         "Client-facing",
     ]
-    assert all(s.items == 15 for _, s in result["areas"])
+    assert all(s.items == 12 for _, s in result["areas"])
 
 
 def test_statistics_page_shows_figures_and_option_counts(app, teacher):
@@ -180,7 +199,8 @@ def test_statistics_page_shows_figures_and_option_counts(app, teacher):
     html = teacher.get("/instructor/statistics").data.decode()
     assert "Over 4 finished attempts" in html
     assert "Whole test" in html and "Client-facing" in html
-    assert html.count("<td><code>") == 60 and "current" in html
+    versions = len(brute_force(app)[0])
+    assert 48 < versions <= 96 and html.count("<td><code>") == versions and "current" in html
     assert "Options chosen" in html and "(right)" in html and "nobody chose it" in html
     assert "(tentative)" in html
 
@@ -203,10 +223,10 @@ def test_statistics_follow_deletions(app, client):
         store.close()
     with app.test_request_context():
         result = analysis()
-    expected = brute_force(app)
+    expected, _ = brute_force(app)
     assert result["attempts"] == 5
     for item in result["items"]:
-        facility, di = expected[item["version"]]
+        facility, di, _, _ = expected[item["version"]]
         assert item["stats"].facility == pytest.approx(facility)
         if di is not None:
             assert item["stats"].discrimination == pytest.approx(di)
@@ -229,3 +249,32 @@ def test_rebuilding_the_sums_gives_what_finishing_kept(app):
             numbers = [v for v in old if not isinstance(v, str)]
             assert text == [v for v in new if isinstance(v, str)]
             assert numbers == pytest.approx([v for v in new if not isinstance(v, str)])
+
+
+def test_where_takers_stand_for_takers_and_instructors(app, client):
+    seed(app, [0.2 + 0.02 * n for n in range(28)])  # with this taker, 29: not enough yet
+    taker = Taker(client)
+    html = taker.complete(app)
+    assert "Once 30 people have finished the assessment" in html and "So far 29 have." in html
+    seed(app, [0.5])  # the 30th
+    html = taker.result()
+    store = Store(app.config["DATABASE"])
+    try:
+        overall = [r[0] for r in store.db.execute("SELECT overall FROM attempts WHERE first = 1")]
+    finally:
+        store.close()
+    assert len(overall) == 30 and max(overall) == 1.0  # this taker got everything right
+    below = sum(score < 1.0 for score in overall)
+    expected = round(100 * (below + 0.5) / 30)  # alone at the top: 29.5 / 30 = 98.3
+    assert expected == 98
+    assert "the 30 people who have finished" in html
+    assert f'<th scope="row">Overall</th><td>{expected}</td>' in html
+    teacher = log_in(app, client)
+    page = teacher.get("/instructor/results").data.decode()
+    ranked = sorted(overall)
+    assert "Where takers stand" in page and "(30 takers; retakes" in page
+    median = f"{round(100 * ranked[int(0.5 * 30)])}%"
+    row = re.search(
+        r'<th scope="row">Overall</th>(.*?)</tr>', page.split("Where takers stand")[1], re.S
+    )
+    assert re.findall(r"<td>([^<]+)</td>", row.group(1))[2] == median

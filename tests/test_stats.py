@@ -104,6 +104,23 @@ def test_cronbach_alpha_and_sem_by_hand():
     assert (result.items, result.alpha_n, result.n) == (3, 4, 4)
 
 
+def test_alpha_over_attempts_that_drew_from_a_pool_by_hand():
+    # docs/statistics.md: four attempts, each drew two of three questions.
+    # q1 (A, B, D): 1, 1, 0; q2 (A, C, D): 1, 0, 0; q3 (B, C): 1, 0. T = 2, 2, 0, 0.
+    variances, counts = [1 / 3, 1 / 3, 0.5], [3, 3, 2]
+    form = Form(4, 4.0, 8.0, variances, 2.0, counts)
+    assert form.shares == [0.75, 0.75, 0.5]
+    assert cronbach_alpha(variances, 4 / 3, form.shares) == pytest.approx(0.875)
+    result = summary((4, 2.0, 2.0, 2.0), form)
+    assert result.alpha == pytest.approx(0.875) and result.items == 2
+    # With every question in every attempt the shares are all 1: Cronbach's own formula.
+    assert cronbach_alpha(variances, 2.0, [1, 1, 1]) == cronbach_alpha(variances, 2.0)
+    # A question drawn once has no variance yet; the others stand in for it.
+    assert cronbach_alpha([1 / 3, 1 / 3, None], 4 / 3, [1, 1, 0.25]) == pytest.approx(
+        2.25 / 1.25 * (1 - 2.25 * (1 / 3) / (4 / 3))
+    )
+
+
 def test_alpha_needs_two_items_and_some_spread():
     assert cronbach_alpha([0.25], 1.0) is None
     assert cronbach_alpha([0.25, 0.25], 0.0) is None

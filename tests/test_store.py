@@ -23,9 +23,9 @@ def store(tmp_path):
     s.close()
 
 
-def new_attempt(store, token="t" * 32, taker="me"):
+def new_attempt(store, token="t" * 32, taker="me", items=None):
     body = BANK.scheme.body()
-    items = draw(BANK, token)
+    items = items or draw(BANK, token)
     return store.create_attempt(token, taker, (version_hash(body), body), items), items
 
 
@@ -105,7 +105,7 @@ def test_attempt_keeps_its_question_versions(store):
     assert [row["version_hash"] for row in stored] == [i["hash"] for i in items]
     assert [row["body"] for row in stored] == [i["body"] for i in items]
     # A second attempt on the same bank reuses the versions rather than copying them.
-    new_attempt(store, token="u" * 32)
+    new_attempt(store, token="u" * 32, items=items)
     assert store.db["question_versions"].count == len(items)
 
 
@@ -140,7 +140,7 @@ def test_position_and_profile(store):
     row = store.attempt("t" * 32)
     assert row["position"] == 5 and row["display_name"] == "Ann"
     assert row["profile"] == {"self_rating": {"technical": 4}}
-    assert row["total"] == len(BANK.questions) and row["answered"] == 0
+    assert row["total"] == BANK.questions_per_attempt == 56 and row["answered"] == 0
 
 
 def test_open_attempts_of_a_taker(store):
@@ -172,3 +172,36 @@ def test_purge_deletes_takers_not_seen_since_the_cutoff(store):
     assert store.purge("2024-01-01T00:00:00+00:00") == 1
     assert [a["token"] for a in store.taker_attempts("recent")] == ["b" * 32]
     assert store.taker_attempts("old") == []
+
+
+def finished(store, token, taker, overall, mode="assessment", areas=None):
+    body = BANK.scheme.body()
+    attempt_id = store.create_attempt(
+        token * 32, taker, (version_hash(body), body), draw(BANK, token), mode
+    )
+    store.finish(attempt_id, overall, "fit", areas or {"technical": overall})
+    return attempt_id
+
+
+def test_percentiles_count_first_assessments_only_worked_by_hand(store):
+    # Five takers' first attempts score 20, 40, 40, 60 and 80%. Taker a's retake (90%)
+    # and a practice attempt (100%) are not in the population.
+    for token, taker, score in [("a", "a", 0.2), ("b", "b", 0.4), ("c", "c", 0.4)]:
+        finished(store, token, taker, score)
+    finished(store, "p", "d", 1.0, mode="practice")
+    finished(store, "d", "d", 0.6)
+    finished(store, "e", "e", 0.8)
+    retake = finished(store, "r", "a", 0.9)
+    assert store.percentile_counts(0.4) == (1, 2, 5)  # (1 + 2/2) / 5: the 40th percentile
+    assert store.percentile_counts(0.6) == (3, 1, 5)  # (3 + 1/2) / 5: the 70th
+    assert store.percentile_counts(0.9) == (5, 0, 5)  # the retake beats every first attempt
+    assert store.percentile_counts(0.4, "technical") == (1, 2, 5)
+    assert store.percentile_counts(0.4, "business") == (0, 0, 0)
+    assert store.first_scores_at([0.0, 0.5, 0.99]) == (5, [0.2, 0.4, 0.8])
+    # Deleting a taker's first attempt makes their next assessment the first.
+    store.delete_attempt(store.attempt("a" * 32)["id"])
+    assert store.percentile_counts(0.9) == (4, 1, 5)
+    assert store.attempt("r" * 32)["id"] == retake
+    # Joining two histories keeps one first attempt: the earlier finished one.
+    store.merge_takers("e", "b")
+    assert store.percentile_counts(0.5) == (2, 0, 4)  # 40, 40, 60 and 90: e's 80 left out

@@ -9,6 +9,7 @@ import pytest
 
 from quiz import create_app
 from quiz.bank import question_from_body
+from quiz.store import Store
 from quiz.text import markdown
 
 from .helpers import (
@@ -27,9 +28,10 @@ HX = {"HX-Request": "true"}
 # --- landing, start, about -----------------------------------------------------
 
 
-def test_landing_page_explains_the_role_and_offers_one_start(client):
+def test_landing_page_explains_the_role_and_offers_assessment_and_practice(client):
     html = client.get("/").data.decode()
-    assert "Start the assessment" in html and html.count('action="/start"') == 1
+    assert "Start the assessment" in html and "Practise with instant feedback" in html
+    assert html.count('action="/start"') == 2 and html.count('name="mode" value="practice"') == 1
     for fact in (
         "supervise the e-commerce department",
         "$92,000",
@@ -105,7 +107,8 @@ def test_question_page_shows_progress_and_no_answer_key(app, client, taker):
     total = len(items(app, taker.token))
     assert f"Question 1 of {total} · Technical" in html
     assert q.explanation[:40] not in html
-    assert "correct" not in html.lower() and "score" not in html.lower()
+    # No attribute or script carries the key (prompts themselves may say "score").
+    assert not re.search(r"(correct|score|weight)\w*\s*[=:]", html, re.I)
     for item in items(app, taker.token):
         page = taker.page(item["position"])
         assert question_from_body(item["body"]).explanation[:40] not in page
@@ -382,7 +385,16 @@ def test_an_attempt_survives_a_server_restart(app, taker, tmp_path, bank_file):
 # --- versions --------------------------------------------------------------------
 
 
+def touch(path, text: str) -> None:
+    """Write the bank and move its stamp on, as a later save would."""
+    path.write_text(text)
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+
+
 def test_editing_the_bank_never_changes_a_started_or_finished_attempt(app, client, bank_file):
+    # Every attempt gets every question, so that one question can be followed.
+    touch(bank_file, bank_file.read_text().replace("  draw: 12 ", "  # draw: 12 "))
     done, running = Taker(client), Taker(client)
     done.start()
     answer_all(app, done)
@@ -397,9 +409,7 @@ def test_editing_the_bank_never_changes_a_started_or_finished_attempt(app, clien
 
     text = bank_file.read_text()
     old = "Up to what **Largest Contentful Paint** (LCP) is a product page rated *good*?"
-    bank_file.write_text(text.replace(old, "Which LCP is *good*, edited?"))
-    st = os.stat(bank_file)
-    os.utime(bank_file, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    touch(bank_file, text.replace(old, "Which LCP is *good*, edited?"))
 
     fresh = Taker(client)
     fresh.start()
@@ -425,3 +435,61 @@ def test_a_broken_bank_at_start_up_is_a_503_not_a_crash(tmp_path):
     response = client.post("/start", data={"csrf_token": csrf_token(landing.data)})
     assert response.status_code == 503
     assert "The assessment is being updated" in response.data.decode()
+
+
+# --- practice mode ----------------------------------------------------------------------
+
+
+def test_practice_shows_right_or_wrong_and_the_explanation_after_each_answer(app, client):
+    taker = Taker(client)
+    taker.start("practice")
+    first, second = items(app, taker.token)[:2]
+    page = taker.page(1)
+    assert "Practice · Question 1 of" in page and "Check my answer" in page
+    assert question_from_body(first["body"]).explanation[:40] not in page
+    # Without JavaScript: the check redirects back to the question, now with feedback.
+    response = taker.post(1, right_values(first), nav="check")
+    assert response.status_code == 303 and response.headers["Location"] == f"{taker.base}/q/1"
+    page = taker.page(1)
+    assert '<h2 id="feedback-heading"' in page and ">Right</h2>" in page
+    assert markdown(question_from_body(first["body"]).explanation) in page
+    assert ">Next</button>" in page and "Check my answer" not in page
+    # Checking nothing asks for an answer and keeps the question open.
+    empty = taker.post(3, nav="check")
+    assert empty.status_code == 422 and "Choose an answer to check it" in empty.data.decode()
+    # A wrong answer says so, and shows the right one.
+    response = taker.post(2, wrong_values(second), nav="check")
+    page = taker.page(2)
+    assert ">Not right</h2>" in page and "<dt>Right answer</dt>" in page
+    assert markdown(question_from_body(second["body"]).explanation) in page
+    # With htmx the same request answers with the page itself, feedback included.
+    fragment = client.post(
+        f"{taker.base}/q/2",
+        data={"csrf_token": taker.csrf, "nav": "check", "answer": right_values(second)},
+        headers=HX,
+    )
+    html = fragment.data.decode()
+    assert fragment.status_code == 200 and "<!doctype" not in html.lower()
+    assert (
+        ">Right</h2>" in html and markdown(question_from_body(second["body"]).explanation) in html
+    )
+
+
+def test_practice_is_labelled_and_never_compared_or_counted(app, client):
+    from quiz.results import analysis
+
+    result = Taker(client).complete(app, "practice")
+    assert "Practice · " in result and "practice is never compared" in result
+    history = client.get("/me/").data.decode()
+    assert 'class="tag">Practice</' in history
+    with app.test_request_context():
+        assert analysis()["attempts"] == 0  # not in the item statistics
+    store = Store(app.config["DATABASE"])
+    try:
+        assert store.percentile_counts(1.0) == (0, 0, 0)  # nor in the percentiles
+        assert store.db.execute("SELECT count(*) FROM item_sums").fetchone()[0] == 0
+    finally:
+        store.close()
+    # The assessment that follows is the taker's first one, and is compared.
+    html = Taker(client).complete(app)
+    assert "Where you stand" in html and "So far 1 has." in html

@@ -1,0 +1,80 @@
+"""Retakes: how many questions a taker's next attempt shares with the one before.
+
+Each simulated taker starts and finishes attempts one after another through the
+app (the real draw, the real history in a fresh SQLite file), and the scored
+questions of consecutive attempts are compared.
+
+    make bench-retakes                            # 100 takers, 3 attempts each
+    make bench-retakes RETAKE_ARGS="--takers 500 --attempts 4"
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from quiz import bundled, create_app
+from quiz.store import Store
+
+
+def attempt_questions(store: Store, token: str) -> set[str]:
+    attempt = store.attempt(token)
+    return {
+        row["question_id"]
+        for row in store.db.query(
+            "SELECT v.question_id FROM attempt_items AS i "
+            "JOIN question_versions AS v ON v.hash = i.version_hash "
+            "WHERE i.attempt_id = ? AND json_extract(v.body, '$.weight') > 0",
+            [attempt["id"]],
+        )
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--takers", type=int, default=100)
+    parser.add_argument("--attempts", type=int, default=3)
+    parser.add_argument("--questions", default=str(bundled("questions.yaml")))
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        database = Path(tmp) / "retakes.db"
+        app = create_app(
+            {"DATABASE": str(database), "QUESTIONS": args.questions, "SECRET_KEY": "bench"}
+        )
+        app.config["WTF_CSRF_ENABLED"] = False  # the bench drives forms directly
+        store = Store(database)
+        # (attempt number, how many attempts back) -> shares of its questions repeated
+        pairs: dict[tuple[int, int], list[float]] = {}
+        for _ in range(args.takers):
+            client = app.test_client()
+            client.get("/")
+            history: list[set[str]] = []
+            for number in range(1, args.attempts + 1):
+                response = client.post("/start")
+                token = re.search(r"/a/([^/]+)/", response.headers["Location"]).group(1)
+                assert client.post(f"/a/{token}/finish").status_code == 303
+                questions = attempt_questions(store, token)
+                for back, earlier in enumerate(reversed(history), start=1):
+                    share = len(questions & earlier) / len(questions)
+                    pairs.setdefault((number, back), []).append(share)
+                history.append(questions)
+        store.close()
+
+    print(f"{args.takers} takers, {args.attempts} attempts each, bank {args.questions}")
+    for (number, back), shares in sorted(pairs.items()):
+        print(
+            f"attempt {number} vs {number - back}: scored questions repeated "
+            f"mean {statistics.mean(shares):.1%}, max {max(shares):.1%} "
+            f"over {len(shares)} retakes"
+        )
+    print("command: python bench/retakes.py " + " ".join(sys.argv[1:]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
