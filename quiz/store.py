@@ -980,7 +980,7 @@ class Store:
         return out
 
     def largest_form(self) -> tuple[str, int] | None:
-        """The question list most finished attempts share, and how many share it."""
+        """The form (layout of questions) most finished attempts share, and how many share it."""
         row = self.db.execute(
             "SELECT form, n FROM form_area_sums WHERE area = '' AND n > 0 ORDER BY n DESC LIMIT 1"
         ).fetchone()
