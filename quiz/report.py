@@ -331,21 +331,34 @@ def percentile_rank(below: int, equal: int, total: int) -> float:
 
 
 @dataclass(frozen=True)
+class Rank:
+    scope: str  # "Overall" or an area's name
+    percentile: int  # the percentile rank, rounded
+    below: int  # others who scored lower
+    level: int  # others who scored the same
+
+
+@dataclass(frozen=True)
 class Standing:
     total: int  # first finished assessments compared with
     shown: bool  # False until there are enough of them
-    rows: tuple[tuple[str, int], ...]  # (scope, percentile rank rounded)
+    rows: tuple[Rank, ...]
     needed: int = MIN_FOR_PERCENTILES
 
 
-def standing(rows: list[tuple[str, tuple[int, int, int]]]) -> Standing:
+def standing(rows: list[tuple[str, tuple[int, int, int]]], counted: bool = False) -> Standing:
     """Percentile ranks of the overall and area scores among first attempts, if there
-    are at least MIN_FOR_PERCENTILES of them."""
+    are at least MIN_FOR_PERCENTILES of them. ``counted``: the attempt is one of
+    them (a first attempt), so one of the equal scores is its own."""
     total = rows[0][1][2] if rows else 0
     if total < MIN_FOR_PERCENTILES:
         return Standing(total, False, ())
     return Standing(
         total,
         True,
-        tuple((scope, int(percentile_rank(*counts) + 0.5)) for scope, counts in rows if counts[2]),
+        tuple(
+            Rank(scope, int(percentile_rank(*counts) + 0.5), counts[0], counts[1] - counted)
+            for scope, counts in rows
+            if counts[2]
+        ),
     )

@@ -405,7 +405,7 @@ def result(token: str) -> Response:
             (a["dimension"].name, store().percentile_counts(a["score"], a["dimension"].id))
             for a in areas
         ]
-        standing = report.standing(rows)
+        standing = report.standing(rows, counted=bool(attempt["first"]))
     context = dict(
         standing=standing,
         attempt=attempt,

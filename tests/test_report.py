@@ -159,6 +159,13 @@ def test_standing_is_hidden_until_thirty_attempts():
     few = report.standing([("Overall", (10, 1, 29)), ("Technical", (3, 2, 29))])
     assert not few.shown and few.total == 29 and few.rows == () and few.needed == 30
     # 30 attempts: 12 below and 3 ties is (12 + 1.5) / 30 = 45%; 29 below of 30 rounds 98.3 to 98.
-    enough = report.standing([("Overall", (12, 3, 30)), ("Technical", (29, 1, 30))])
-    assert enough.shown and enough.rows == (("Overall", 45), ("Technical", 98))
+    enough = report.standing([("Overall", (12, 3, 30)), ("Technical", (29, 1, 30))], counted=True)
+    assert enough.shown
+    assert enough.rows == (
+        report.Rank("Overall", 45, below=12, level=2),  # one of the three equal scores is its own
+        report.Rank("Technical", 98, below=29, level=0),
+    )
+    # A retake is not among the first attempts: every equal score is someone else's.
+    retake = report.standing([("Overall", (12, 3, 30))])
+    assert retake.rows == (report.Rank("Overall", 45, below=12, level=3),)
     assert report.standing([]).shown is False

@@ -269,6 +269,7 @@ def test_where_takers_stand_for_takers_and_instructors(app, client):
     assert expected == 98
     assert "the 30 people who have finished" in html
     assert f'<th scope="row">Overall</th><td>{expected}</td>' in html
+    assert "<td>higher than 29 of them</td>" in html  # nobody else scored 100%
     teacher = log_in(app, client)
     page = teacher.get("/instructor/results").data.decode()
     ranked = sorted(overall)
