@@ -159,6 +159,7 @@ def attempts_csv() -> Response:
             scores,
             answered,
             total,
+            mode,
         ) in db.iter_attempt_rows(filters):
             scores = json.loads(scores) if scores else {}
             yield [
@@ -171,6 +172,7 @@ def attempts_csv() -> Response:
                 *("" if a not in scores else round(scores[a], 4) for a in areas),
                 answered,
                 total,
+                mode,
             ]
 
     header = [
@@ -183,6 +185,7 @@ def attempts_csv() -> Response:
         *areas,
         "answered",
         "questions",
+        "mode",
     ]
     return _csv_stream(header, rows, "attempts")
 

@@ -928,7 +928,7 @@ class Store:
             "(SELECT json_group_object(area, score) FROM attempt_scores "
             " WHERE attempt_id = attempts.id), "
             "(SELECT count(*) FROM responses WHERE attempt_id = attempts.id), "
-            "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id) "
+            "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id), mode "
             f"FROM attempts {where} ORDER BY id",
             params,
         )
