@@ -330,6 +330,21 @@ def percentile_rank(below: int, equal: int, total: int) -> float:
     return 100 * (below + equal / 2) / total
 
 
+def scores_at(bins: list[tuple[float, int]], fractions: list[float]) -> tuple[int, list[float]]:
+    """How many scores there are in ``bins`` ((score, count), lowest first), and the
+    score at each fraction of their ordered list: the one at index fraction * n."""
+    n = sum(count for _, count in bins)
+    values = []
+    for fraction in fractions if n else []:
+        index, seen = min(n - 1, int(fraction * n)), 0
+        for score, count in bins:
+            seen += count
+            if seen > index:
+                values.append(score)
+                break
+    return n, values
+
+
 @dataclass(frozen=True)
 class Rank:
     scope: str  # "Overall" or an area's name

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, request
 from . import charts, stats
 from .auth import login_required
 from .bank import question_from_body
-from .report import MIN_FOR_PERCENTILES
+from .report import MIN_FOR_PERCENTILES, scores_at
 from .store import Store
 from .web import current_bank, render, store
 
@@ -89,10 +89,13 @@ PERCENTILES = (10, 25, 50, 75, 90)
 def _standing(bank: Any) -> dict[str, Any]:
     """The scores at a few percentiles of first finished assessments, overall and per area."""
     fractions = [p / 100 for p in PERCENTILES]
-    n, overall = store().first_scores_at(fractions)
+    n, overall = scores_at(store().first_score_bins(), fractions)
     rows = [("Overall", overall)]
     if bank and n >= MIN_FOR_PERCENTILES:
-        rows += [(d.name, store().first_scores_at(fractions, d.id)[1]) for d in bank.dimensions]
+        rows += [
+            (d.name, scores_at(store().first_score_bins(d.id), fractions)[1])
+            for d in bank.dimensions
+        ]
     return {"n": n, "needed": MIN_FOR_PERCENTILES, "points": PERCENTILES, "rows": rows}
 
 

@@ -205,16 +205,53 @@ MIGRATIONS: list[str | Callable[[sqlite_utils.Database], None]] = [
     CREATE INDEX attempts_verdict ON attempts(verdict, started_at);
     """,
     # 7: practice attempts (never in the statistics or percentiles), and each taker's
-    # first finished assessment, the population percentiles are taken from.
+    # first finished assessment, the population percentiles are taken from. How many
+    # first attempts scored what, by 0.1% bins, is kept by triggers, so ranking a score
+    # reads at most 1,001 rows per scope however many attempts there are.
     """
     ALTER TABLE attempts ADD COLUMN mode TEXT NOT NULL DEFAULT 'assessment';
     ALTER TABLE attempts ADD COLUMN first INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE first_score_bins (
+        scope TEXT NOT NULL,  -- '' for the overall score, else an area
+        bin INTEGER NOT NULL,  -- the score in tenths of a percent
+        n INTEGER NOT NULL,
+        PRIMARY KEY (scope, bin)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER first_bins_on_flag AFTER UPDATE OF first ON attempts
+    WHEN NEW.first != OLD.first BEGIN
+        INSERT INTO first_score_bins (scope, bin, n)
+        SELECT '', CAST(round(NEW.overall * 1000) AS INTEGER), NEW.first - OLD.first
+        WHERE NEW.overall IS NOT NULL
+        UNION ALL
+        SELECT area, CAST(round(score * 1000) AS INTEGER), NEW.first - OLD.first
+        FROM attempt_scores WHERE attempt_id = NEW.id
+        ON CONFLICT (scope, bin) DO UPDATE SET n = n + excluded.n;
+    END;
+    CREATE TRIGGER first_bins_on_insert AFTER INSERT ON attempts
+    WHEN NEW.first = 1 AND NEW.overall IS NOT NULL BEGIN
+        INSERT INTO first_score_bins (scope, bin, n)
+        VALUES ('', CAST(round(NEW.overall * 1000) AS INTEGER), 1)
+        ON CONFLICT (scope, bin) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER first_bins_on_area_score AFTER INSERT ON attempt_scores
+    WHEN (SELECT first FROM attempts WHERE id = NEW.attempt_id) = 1 BEGIN
+        INSERT INTO first_score_bins (scope, bin, n)
+        VALUES (NEW.area, CAST(round(NEW.score * 1000) AS INTEGER), 1)
+        ON CONFLICT (scope, bin) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER first_bins_on_delete BEFORE DELETE ON attempts
+    WHEN OLD.first = 1 BEGIN
+        INSERT INTO first_score_bins (scope, bin, n)
+        SELECT '', CAST(round(OLD.overall * 1000) AS INTEGER), -1 WHERE OLD.overall IS NOT NULL
+        UNION ALL
+        SELECT area, CAST(round(score * 1000) AS INTEGER), -1
+        FROM attempt_scores WHERE attempt_id = OLD.id
+        ON CONFLICT (scope, bin) DO UPDATE SET n = n + excluded.n;
+    END;
     UPDATE attempts SET first = 1 WHERE id IN (
         SELECT (SELECT id FROM attempts AS b WHERE b.taker = t.taker AND b.finished_at IS NOT NULL
                 ORDER BY b.finished_at, b.id LIMIT 1)
         FROM (SELECT DISTINCT taker FROM attempts) AS t);
-    CREATE INDEX attempts_first_overall ON attempts(first, overall);
-    CREATE INDEX attempt_scores_area_score ON attempt_scores(area, score);
     """,
     _forms_by_layout,
 ]
@@ -602,51 +639,27 @@ class Store:
     def percentile_counts(self, score: float, area: str | None = None) -> tuple[int, int, int]:
         """Among first finished assessments: (how many scored below, how many the same, all).
 
-        Scores are compared rounded to nine places, so equal scores computed in
-        different orders count as ties.
+        Scores are compared to a tenth of a percent (the bins of ``first_score_bins``).
         """
-        value = round(score, 9)
-        if area is None:
-            sql = (
-                "SELECT count(*) FILTER (WHERE round(overall, 9) < ?), "
-                "count(*) FILTER (WHERE round(overall, 9) = ?), count(*) "
-                "FROM attempts WHERE first = 1 AND finished_at IS NOT NULL"
-            )
-            params = [value, value]
-        else:
-            sql = (
-                "SELECT count(*) FILTER (WHERE round(s.score, 9) < ?), "
-                "count(*) FILTER (WHERE round(s.score, 9) = ?), count(*) "
-                "FROM attempt_scores AS s JOIN attempts AS a ON a.id = s.attempt_id "
-                "WHERE a.first = 1 AND s.area = ?"
-            )
-            params = [value, value, area]
-        return tuple(self.db.execute(sql, params).fetchone())
+        return tuple(
+            self.db.execute(
+                "SELECT coalesce(sum(n) FILTER (WHERE bin < b.at), 0), "
+                "coalesce(sum(n) FILTER (WHERE bin = b.at), 0), coalesce(sum(n), 0) "
+                "FROM first_score_bins, (SELECT CAST(round(? * 1000) AS INTEGER) AS at) AS b "
+                "WHERE scope = ?",
+                [score, area or ""],
+            ).fetchone()
+        )
 
-    def first_scores_at(
-        self, fractions: list[float], area: str | None = None
-    ) -> tuple[int, list[float]]:
-        """How many first finished assessments there are, and the scores at the given
-        fractions of their ordered list (the distribution instructors see)."""
-        if area is None:
-            base = "SELECT overall AS v FROM attempts WHERE first = 1 AND finished_at IS NOT NULL"
-            params: list[Any] = []
-        else:
-            base = (
-                "SELECT s.score AS v FROM attempt_scores AS s JOIN attempts AS a "
-                "ON a.id = s.attempt_id WHERE a.first = 1 AND s.area = ?"
+    def first_score_bins(self, area: str | None = None) -> list[tuple[float, int]]:
+        """(score, how many first finished assessments have it), lowest score first."""
+        return [
+            (bin_ / 1000, n)
+            for bin_, n in self.db.execute(
+                "SELECT bin, n FROM first_score_bins WHERE scope = ? AND n > 0 ORDER BY bin",
+                [area or ""],
             )
-            params = [area]
-        n = self.db.execute(f"SELECT count(*) FROM ({base})", params).fetchone()[0]
-        values = []
-        for fraction in fractions if n else []:
-            offset = min(n - 1, int(fraction * n))
-            values.append(
-                self.db.execute(
-                    f"{base} ORDER BY v LIMIT 1 OFFSET ?", [*params, offset]
-                ).fetchone()[0]
-            )
-        return n, values
+        ]
 
     @staticmethod
     def backfill_statistics(db: sqlite_utils.Database) -> None:

@@ -10,6 +10,7 @@ import pytest
 from quiz import bundled
 from quiz.bank import load, version_hash
 from quiz.draw import draw
+from quiz.report import scores_at
 from quiz.store import SCHEMA_VERSION, Store, StoreError
 
 BANK = load(bundled("questions.yaml"))
@@ -197,7 +198,8 @@ def test_percentiles_count_first_assessments_only_worked_by_hand(store):
     assert store.percentile_counts(0.9) == (5, 0, 5)  # the retake beats every first attempt
     assert store.percentile_counts(0.4, "technical") == (1, 2, 5)
     assert store.percentile_counts(0.4, "business") == (0, 0, 0)
-    assert store.first_scores_at([0.0, 0.5, 0.99]) == (5, [0.2, 0.4, 0.8])
+    assert store.first_score_bins() == [(0.2, 1), (0.4, 2), (0.6, 1), (0.8, 1)]
+    assert scores_at(store.first_score_bins(), [0.0, 0.5, 0.99]) == (5, [0.2, 0.4, 0.8])
     # Deleting a taker's first attempt makes their next assessment the first.
     store.delete_attempt(store.attempt("a" * 32)["id"])
     assert store.percentile_counts(0.9) == (4, 1, 5)
