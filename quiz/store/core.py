@@ -1,4 +1,4 @@
-"""The SQLite store: schema, migrations and every query of the app.
+"""The store: the connection and every query of the app.
 
 One file, WAL mode, foreign keys on, a busy timeout. Connections run in
 autocommit mode: each statement is its own short transaction, and work that
@@ -7,12 +7,9 @@ spans statements runs inside :meth:`Store.transaction`.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,242 +17,12 @@ from typing import Any
 
 import sqlite_utils
 
+from . import aggregates
+from .backup import online_backup
+from .errors import StoreError
+from .schema import SCHEMA_VERSION, run_migration
+
 BUSY_TIMEOUT_MS = 5000
-
-
-def _add_forms(db: sqlite_utils.Database) -> None:
-    """5: each attempt records its form, so that statistics can group the attempts
-    whose totals are comparable."""
-    db.execute("ALTER TABLE attempts ADD COLUMN form TEXT")
-    _set_forms(db)
-    db.execute("CREATE INDEX attempts_form ON attempts(form, finished_at)")
-
-
-def _set_forms(db: sqlite_utils.Database) -> None:
-    layouts: dict[int, list[tuple[str, float]]] = {}
-    for attempt_id, area, weight in db.execute(
-        "SELECT i.attempt_id, v.area, json_extract(v.body, '$.weight') FROM attempt_items AS i "
-        "JOIN question_versions AS v ON v.hash = i.version_hash"
-    ):
-        layouts.setdefault(attempt_id, []).append((area, weight))
-    db.conn.executemany(
-        "UPDATE attempts SET form = ? WHERE id = ?",
-        [(form_hash(layout), attempt_id) for attempt_id, layout in layouts.items()],
-    )
-
-
-def _forms_by_layout(db: sqlite_utils.Database) -> None:
-    """8: forms by layout rather than by question list, now that attempts draw from
-    pools; then the statistics built again from every finished attempt."""
-    _set_forms(db)
-    Store.backfill_statistics(db)
-
-
-def form_hash(layout: Iterable[tuple[str, float]]) -> str:
-    """An attempt's form: how many scored questions of which weight it had in each area.
-
-    Attempts drawn from the same pools have different questions but the same
-    form, so their totals are comparable (what Cronbach's alpha needs).
-    """
-    key = sorted(f"{area}:{weight:g}" for area, weight in layout if weight and weight > 0)
-    return hashlib.sha256(" ".join(key).encode()).hexdigest()[:32]
-
-
-def _layout(items: Iterable[dict[str, Any]]) -> list[tuple[str, float]]:
-    return [(i["area"], i["body"]["weight"]) for i in items]
-
-
-# Each migration takes the schema from its index to the next version: a SQL
-# script, or a function for what SQL alone cannot do.
-MIGRATIONS: list[str | Callable[[sqlite_utils.Database], None]] = [
-    # 1: the first schema.
-    """
-    CREATE TABLE question_versions (
-        hash TEXT PRIMARY KEY,
-        question_id TEXT NOT NULL,
-        type TEXT NOT NULL,
-        area TEXT NOT NULL,
-        body TEXT NOT NULL,
-        created_at TEXT NOT NULL
-    );
-    CREATE INDEX question_versions_question_id ON question_versions(question_id);
-    CREATE TABLE schemes (
-        hash TEXT PRIMARY KEY,
-        body TEXT NOT NULL,
-        created_at TEXT NOT NULL
-    );
-    CREATE TABLE attempts (
-        id INTEGER PRIMARY KEY,
-        token TEXT NOT NULL UNIQUE,
-        taker TEXT NOT NULL,
-        scheme_hash TEXT NOT NULL REFERENCES schemes(hash),
-        display_name TEXT,
-        profile TEXT,
-        position INTEGER NOT NULL DEFAULT 1,
-        started_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        finished_at TEXT,
-        overall REAL,
-        verdict TEXT,
-        scores TEXT
-    );
-    CREATE INDEX attempts_taker ON attempts(taker);
-    CREATE TABLE attempt_items (
-        attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
-        position INTEGER NOT NULL,
-        version_hash TEXT NOT NULL REFERENCES question_versions(hash),
-        option_order TEXT,
-        PRIMARY KEY (attempt_id, position)
-    ) WITHOUT ROWID;
-    CREATE TABLE responses (
-        attempt_id INTEGER NOT NULL,
-        position INTEGER NOT NULL,
-        version_hash TEXT NOT NULL REFERENCES question_versions(hash),
-        answer TEXT NOT NULL,
-        score REAL NOT NULL,
-        answered_at TEXT NOT NULL,
-        PRIMARY KEY (attempt_id, position),
-        FOREIGN KEY (attempt_id, position)
-            REFERENCES attempt_items(attempt_id, position) ON DELETE CASCADE
-    ) WITHOUT ROWID;
-    """,
-    # 2: area scores move from a JSON column into a table that SQL can
-    # aggregate (distributions, percentiles, statistics per area).
-    """
-    CREATE TABLE attempt_scores (
-        attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
-        area TEXT NOT NULL,
-        score REAL NOT NULL,
-        PRIMARY KEY (attempt_id, area)
-    ) WITHOUT ROWID;
-    INSERT INTO attempt_scores (attempt_id, area, score)
-        SELECT attempts.id, scores.key, scores.value
-        FROM attempts, json_each(attempts.scores) AS scores
-        WHERE attempts.scores IS NOT NULL;
-    ALTER TABLE attempts DROP COLUMN scores;
-    CREATE INDEX attempts_finished_at ON attempts(finished_at);
-    """,
-    # 3: takers get a row of their own: the private recovery link that brings
-    # their history to another device, and the last visit that retention counts from.
-    """
-    CREATE TABLE takers (
-        key TEXT PRIMARY KEY,
-        recovery TEXT UNIQUE,
-        created_at TEXT NOT NULL,
-        seen_at TEXT NOT NULL
-    );
-    INSERT INTO takers (key, created_at, seen_at)
-        SELECT taker, min(started_at), max(updated_at) FROM attempts GROUP BY taker;
-    CREATE INDEX takers_seen_at ON takers(seen_at);
-    """,
-    # 4: instructors, their failed logins (for rate limiting across workers),
-    # and every saved revision of the question bank.
-    """
-    CREATE TABLE instructors (
-        username TEXT PRIMARY KEY,
-        password_hash TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE TABLE login_failures (
-        id INTEGER PRIMARY KEY,
-        username TEXT NOT NULL,
-        address TEXT NOT NULL,
-        at REAL NOT NULL
-    );
-    CREATE INDEX login_failures_username ON login_failures(username, at);
-    CREATE INDEX login_failures_address ON login_failures(address, at);
-    CREATE TABLE revisions (
-        id INTEGER PRIMARY KEY,
-        sha TEXT NOT NULL,
-        author TEXT NOT NULL,
-        message TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        text TEXT NOT NULL
-    );
-    CREATE INDEX revisions_sha ON revisions(sha);
-    """,
-    _add_forms,
-    # 6: statistics kept up to date as attempts finish (and are deleted), so the
-    # item analysis reads a few hundred rows instead of every mark.
-    """
-    ALTER TABLE attempts ADD COLUMN marks REAL;
-    ALTER TABLE attempts ADD COLUMN max_marks REAL;
-    CREATE TABLE item_sums (
-        version_hash TEXT PRIMARY KEY, area TEXT NOT NULL, max_mark REAL NOT NULL,
-        n INTEGER NOT NULL, sum_x REAL NOT NULL, sum_x2 REAL NOT NULL,
-        sum_t REAL NOT NULL, sum_t2 REAL NOT NULL, sum_xt REAL NOT NULL
-    ) WITHOUT ROWID;
-    CREATE TABLE form_item_sums (
-        form TEXT NOT NULL, version_hash TEXT NOT NULL, area TEXT NOT NULL,
-        n INTEGER NOT NULL, sum_x REAL NOT NULL, sum_x2 REAL NOT NULL,
-        PRIMARY KEY (form, version_hash)
-    ) WITHOUT ROWID;
-    CREATE TABLE form_area_sums (
-        form TEXT NOT NULL, area TEXT NOT NULL,
-        n INTEGER NOT NULL, sum_t REAL NOT NULL, sum_t2 REAL NOT NULL, max_total REAL NOT NULL,
-        PRIMARY KEY (form, area)
-    ) WITHOUT ROWID;
-    CREATE TABLE option_counts (
-        version_hash TEXT NOT NULL, option INTEGER NOT NULL, n INTEGER NOT NULL,
-        PRIMARY KEY (version_hash, option)
-    ) WITHOUT ROWID;
-    CREATE INDEX attempts_started_at ON attempts(started_at);
-    CREATE INDEX attempts_overall ON attempts(overall);
-    CREATE INDEX attempts_verdict ON attempts(verdict, started_at);
-    """,
-    # 7: practice attempts (never in the statistics or percentiles), and each taker's
-    # first finished assessment, the population percentiles are taken from. How many
-    # first attempts scored what, by 0.1% bins, is kept by triggers, so ranking a score
-    # reads at most 1,001 rows per scope however many attempts there are.
-    """
-    ALTER TABLE attempts ADD COLUMN mode TEXT NOT NULL DEFAULT 'assessment';
-    ALTER TABLE attempts ADD COLUMN first INTEGER NOT NULL DEFAULT 0;
-    CREATE TABLE first_score_bins (
-        scope TEXT NOT NULL,  -- '' for the overall score, else an area
-        bin INTEGER NOT NULL,  -- the score in tenths of a percent
-        n INTEGER NOT NULL,
-        PRIMARY KEY (scope, bin)
-    ) WITHOUT ROWID;
-    CREATE TRIGGER first_bins_on_flag AFTER UPDATE OF first ON attempts
-    WHEN NEW.first != OLD.first BEGIN
-        INSERT INTO first_score_bins (scope, bin, n)
-        SELECT '', CAST(round(NEW.overall * 1000) AS INTEGER), NEW.first - OLD.first
-        WHERE NEW.overall IS NOT NULL
-        UNION ALL
-        SELECT area, CAST(round(score * 1000) AS INTEGER), NEW.first - OLD.first
-        FROM attempt_scores WHERE attempt_id = NEW.id
-        ON CONFLICT (scope, bin) DO UPDATE SET n = n + excluded.n;
-    END;
-    CREATE TRIGGER first_bins_on_insert AFTER INSERT ON attempts
-    WHEN NEW.first = 1 AND NEW.overall IS NOT NULL BEGIN
-        INSERT INTO first_score_bins (scope, bin, n)
-        VALUES ('', CAST(round(NEW.overall * 1000) AS INTEGER), 1)
-        ON CONFLICT (scope, bin) DO UPDATE SET n = n + 1;
-    END;
-    CREATE TRIGGER first_bins_on_area_score AFTER INSERT ON attempt_scores
-    WHEN (SELECT first FROM attempts WHERE id = NEW.attempt_id) = 1 BEGIN
-        INSERT INTO first_score_bins (scope, bin, n)
-        VALUES (NEW.area, CAST(round(NEW.score * 1000) AS INTEGER), 1)
-        ON CONFLICT (scope, bin) DO UPDATE SET n = n + 1;
-    END;
-    CREATE TRIGGER first_bins_on_delete BEFORE DELETE ON attempts
-    WHEN OLD.first = 1 BEGIN
-        INSERT INTO first_score_bins (scope, bin, n)
-        SELECT '', CAST(round(OLD.overall * 1000) AS INTEGER), -1 WHERE OLD.overall IS NOT NULL
-        UNION ALL
-        SELECT area, CAST(round(score * 1000) AS INTEGER), -1
-        FROM attempt_scores WHERE attempt_id = OLD.id
-        ON CONFLICT (scope, bin) DO UPDATE SET n = n + excluded.n;
-    END;
-    UPDATE attempts SET first = 1 WHERE id IN (
-        SELECT (SELECT id FROM attempts AS b WHERE b.taker = t.taker AND b.finished_at IS NOT NULL
-                ORDER BY b.finished_at, b.id LIMIT 1)
-        FROM (SELECT DISTINCT taker FROM attempts) AS t);
-    """,
-    _forms_by_layout,
-]
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def now() -> str:
@@ -264,10 +31,6 @@ def now() -> str:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-class StoreError(Exception):
-    """The database cannot be used (newer schema, unreadable file)."""
 
 
 class Store:
@@ -314,13 +77,7 @@ class Store:
                     f"({SCHEMA_VERSION}); upgrade the app"
                 )
             for number in range(version, target):
-                migration = MIGRATIONS[number]
-                if callable(migration):
-                    migration(self.db)
-                else:
-                    for statement in _statements(migration):
-                        self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version = {number + 1}")
+                run_migration(self.db, number)
         return self.schema_version()
 
     # --- question versions and schemes -------------------------------------
@@ -364,7 +121,7 @@ class Store:
                     scheme_hash,
                     stamp,
                     stamp,
-                    form_hash(_layout(items)),
+                    aggregates.form_hash(aggregates.layout_of(items)),
                     mode,
                 ],
             )
@@ -427,7 +184,7 @@ class Store:
                             attempt["finished_at"],
                             attempt["overall"],
                             attempt["verdict"],
-                            form_hash(_layout(attempt["items"])),
+                            aggregates.form_hash(aggregates.layout_of(attempt["items"])),
                         ],
                     ).lastrowid
                     self.db.conn.executemany(
@@ -475,7 +232,7 @@ class Store:
         if pending:
             flush()
         with self.transaction():
-            Store.backfill_statistics(self.db)
+            aggregates.backfill_statistics(self.db)
         return count
 
     def attempt(self, token: str) -> dict[str, Any] | None:
@@ -619,8 +376,8 @@ class Store:
                 "WHERE other.taker = attempts.taker AND other.first = 1)",
                 [attempt_id],
             )
-            _set_marks(self.db, "a.id = ?", [attempt_id])
-            _aggregate(self.db, "a.id = ?", [attempt_id], +1)
+            aggregates.set_marks(self.db, "a.id = ?", [attempt_id])
+            aggregates.aggregate(self.db, "a.id = ?", [attempt_id], +1)
         return True
 
     def seen_questions(self, taker: str) -> dict[str, int]:
@@ -661,13 +418,8 @@ class Store:
             )
         ]
 
-    @staticmethod
-    def backfill_statistics(db: sqlite_utils.Database) -> None:
-        """Build the statistics of every finished attempt (migration 6, or after a bulk load)."""
-        _set_marks(db, "1 = 1", [])
-        for table in ("item_sums", "form_item_sums", "form_area_sums", "option_counts"):
-            db.execute(f"DELETE FROM {table}")
-        _aggregate(db, "1 = 1", [], +1)
+    # Tests rebuild the statistics to compare them with what finishing kept.
+    backfill_statistics = staticmethod(aggregates.backfill_statistics)
 
     def area_scores(self, attempt_id: int) -> dict[str, float]:
         return {
@@ -747,22 +499,22 @@ class Store:
         with self.transaction():
             self.db.execute("UPDATE attempts SET taker = ? WHERE taker = ?", [target, source])
             self.db.execute("DELETE FROM takers WHERE key = ?", [source])
-            _elect_first(self.db, target)
+            aggregates.elect_first(self.db, target)
 
     def delete_attempt(self, attempt_id: int) -> None:
         """Delete an attempt with its questions, answers and scores (and its statistics)."""
         with self.transaction():
-            _aggregate(self.db, "a.id = ?", [attempt_id], -1)
+            aggregates.aggregate(self.db, "a.id = ?", [attempt_id], -1)
             row = self.db.execute(
                 "DELETE FROM attempts WHERE id = ? RETURNING taker", [attempt_id]
             ).fetchone()
             if row:
-                _elect_first(self.db, row[0])
+                aggregates.elect_first(self.db, row[0])
 
     def delete_taker(self, taker: str) -> int:
         """Delete everything kept about a taker; returns the number of attempts deleted."""
         with self.transaction():
-            _aggregate(self.db, "a.taker = ?", [taker], -1)
+            aggregates.aggregate(self.db, "a.taker = ?", [taker], -1)
             deleted = self.db.execute("DELETE FROM attempts WHERE taker = ?", [taker]).rowcount
             self.db.execute("DELETE FROM takers WHERE key = ?", [taker])
         return deleted
@@ -775,7 +527,7 @@ class Store:
                 "SELECT count(*) FROM takers WHERE seen_at < ?", [before]
             ).fetchone()[0]
             if count:
-                _aggregate(self.db, stale, [before], -1)
+                aggregates.aggregate(self.db, stale, [before], -1)
                 self.db.execute(
                     f"DELETE FROM attempts WHERE id IN "
                     f"(SELECT a.id FROM attempts AS a WHERE {stale})",
@@ -1032,193 +784,11 @@ class Store:
     # --- backups ---------------------------------------------------------------------
 
     def backup(self, target: str | Path) -> None:
-        """Copy the live database with SQLite's online backup: consistent even while
-        the app writes. The copy is made beside the target, then renamed into place."""
-        target = Path(target)
-        partial = target.with_name(f".{target.name}.partial")
-        partial.unlink(missing_ok=True)
-        copy = sqlite3.connect(partial)
-        try:
-            self.db.conn.backup(copy)  # one step: a consistent snapshot; WAL lets writers go on
-            copy.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
-        finally:
-            copy.close()
-        check = integrity(partial)
-        if check != "ok":
-            partial.unlink()
-            raise StoreError(f"the backup failed its integrity check: {check}")
-        os.replace(partial, target)
+        """Copy the live database to ``target``, consistent even while the app writes.
+
+        Raises StoreError if the copy fails its integrity check.
+        """
+        online_backup(self.db.conn, target)
 
     def count_answers(self) -> int:
         return self.db.execute("SELECT count(*) FROM responses").fetchone()[0]
-
-
-def _statements(script: str) -> list[str]:
-    """A migration script split into statements (executescript would commit midway)."""
-    statements, buffer = [], ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
-
-
-_MARKS_OF = """
-    WITH marks AS (
-        SELECT a.id AS attempt_id, a.form, i.version_hash AS item, v.area,
-               json_extract(v.body, '$.weight') AS w,
-               coalesce(r.score, 0) * json_extract(v.body, '$.weight') AS x
-        FROM attempts AS a
-        JOIN attempt_items AS i ON i.attempt_id = a.id
-        JOIN question_versions AS v ON v.hash = i.version_hash
-        LEFT JOIN responses AS r ON r.attempt_id = i.attempt_id AND r.position = i.position
-        WHERE a.finished_at IS NOT NULL AND a.mode = 'assessment'
-            AND json_extract(v.body, '$.weight') > 0 AND ({where})
-    ),
-    totals AS (SELECT attempt_id, sum(x) AS t FROM marks GROUP BY attempt_id),
-    area_totals AS (
-        SELECT attempt_id, form, area, sum(x) AS t, sum(w) AS most
-        FROM marks GROUP BY attempt_id, area
-        UNION ALL
-        SELECT attempt_id, form, '', sum(x), sum(w) FROM marks GROUP BY attempt_id
-    )
-"""
-
-_ANSWERS_OF = """
-    SELECT r.version_hash AS item, {option} AS option
-    FROM attempts AS a
-    JOIN responses AS r ON r.attempt_id = a.id
-    JOIN question_versions AS v ON v.hash = r.version_hash {join}
-    WHERE a.finished_at IS NOT NULL AND a.mode = 'assessment' AND v.type = '{kind}'
-        AND ({where})
-"""
-
-
-def _elect_first(db: sqlite_utils.Database, taker: str) -> None:
-    """Mark the taker's earliest finished assessment as their first, the one
-    percentiles count (after their history merged, or an attempt deleted)."""
-    db.execute(
-        "UPDATE attempts SET first = (id IS (SELECT id FROM attempts WHERE taker = ? "
-        "AND mode = 'assessment' AND finished_at IS NOT NULL ORDER BY finished_at, id LIMIT 1)) "
-        "WHERE taker = ?",
-        [taker, taker],
-    )
-
-
-def _aggregate(db: sqlite_utils.Database, where: str, params: list[Any], sign: int) -> None:
-    """Add (sign +1) or take away (-1) the marks of the finished attempts that match
-    ``where`` (on attempts AS a) to or from the statistics tables."""
-    marks = _MARKS_OF.format(where=where)
-    db.execute(
-        marks
-        + f"""
-        INSERT INTO item_sums
-            (version_hash, area, max_mark, n, sum_x, sum_x2, sum_t, sum_t2, sum_xt)
-        SELECT item, area, max(w), {sign} * count(*), {sign} * sum(x), {sign} * sum(x * x),
-               {sign} * sum(t), {sign} * sum(t * t), {sign} * sum(x * t)
-        FROM marks JOIN totals USING (attempt_id) WHERE true GROUP BY item, area
-        ON CONFLICT (version_hash) DO UPDATE SET
-            n = n + excluded.n, sum_x = sum_x + excluded.sum_x,
-            sum_x2 = sum_x2 + excluded.sum_x2, sum_t = sum_t + excluded.sum_t,
-            sum_t2 = sum_t2 + excluded.sum_t2, sum_xt = sum_xt + excluded.sum_xt
-    """,
-        params,
-    )
-    db.execute(
-        marks
-        + f"""
-        INSERT INTO form_item_sums (form, version_hash, area, n, sum_x, sum_x2)
-        SELECT form, item, area, {sign} * count(*), {sign} * sum(x), {sign} * sum(x * x)
-        FROM marks WHERE form IS NOT NULL GROUP BY form, item, area
-        ON CONFLICT (form, version_hash) DO UPDATE SET
-            n = n + excluded.n, sum_x = sum_x + excluded.sum_x, sum_x2 = sum_x2 + excluded.sum_x2
-    """,
-        params,
-    )
-    db.execute(
-        marks
-        + f"""
-        INSERT INTO form_area_sums (form, area, n, sum_t, sum_t2, max_total)
-        SELECT form, area, {sign} * count(*), {sign} * sum(t), {sign} * sum(t * t), max(most)
-        FROM area_totals WHERE form IS NOT NULL GROUP BY form, area
-        ON CONFLICT (form, area) DO UPDATE SET
-            n = n + excluded.n, sum_t = sum_t + excluded.sum_t, sum_t2 = sum_t2 + excluded.sum_t2,
-            max_total = max(max_total, excluded.max_total)
-    """,
-        params,
-    )
-    single = _ANSWERS_OF.format(
-        option="CAST(r.answer AS INTEGER)", join="", kind="single", where=where
-    )
-    several = _ANSWERS_OF.format(
-        option="j.value", join=", json_each(r.answer) AS j", kind="multiple", where=where
-    )
-    db.execute(
-        f"""
-        INSERT INTO option_counts (version_hash, option, n)
-        SELECT item, option, {sign} * count(*)
-        FROM ({single} UNION ALL {several}) WHERE true GROUP BY item, option
-        ON CONFLICT (version_hash, option) DO UPDATE SET n = n + excluded.n
-    """,
-        params * 2,
-    )
-    if sign < 0:
-        for table in ("item_sums", "form_item_sums", "form_area_sums", "option_counts"):
-            db.execute(f"DELETE FROM {table} WHERE n <= 0")
-
-
-def _set_marks(db: sqlite_utils.Database, where: str, params: list[Any]) -> None:
-    """Each finished attempt's total mark and maximum, over its scored questions."""
-    db.execute(
-        f"""
-        UPDATE attempts SET (marks, max_marks) = (
-            SELECT coalesce(sum(coalesce(r.score, 0) * json_extract(v.body, '$.weight')), 0),
-                   coalesce(sum(json_extract(v.body, '$.weight')), 0)
-            FROM attempt_items AS i
-            JOIN question_versions AS v ON v.hash = i.version_hash
-            LEFT JOIN responses AS r ON r.attempt_id = i.attempt_id AND r.position = i.position
-            WHERE i.attempt_id = attempts.id AND json_extract(v.body, '$.weight') > 0)
-        WHERE id IN (SELECT a.id FROM attempts AS a WHERE a.finished_at IS NOT NULL AND ({where}))
-        """,
-        params,
-    )
-
-
-def integrity(path: str | Path) -> str:
-    """SQLite's integrity check of a database file: 'ok' or the first problems found."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        rows = [r[0] for r in conn.execute("PRAGMA integrity_check(5)")]
-    finally:
-        conn.close()
-    return "ok" if rows == ["ok"] else "; ".join(rows)
-
-
-def restore(backup: str | Path, target: str | Path) -> int:
-    """Put a backup in place of the database at ``target`` (the app must be stopped).
-
-    The backup is checked first; the old database is kept beside it as
-    ``<name>.before-restore``. Returns the schema version of the restored file.
-    """
-    backup, target = Path(backup), Path(target)
-    check = integrity(backup)
-    if check != "ok":
-        raise StoreError(f"{backup} is not a sound database: {check}")
-    conn = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-    finally:
-        conn.close()
-    if version > SCHEMA_VERSION:
-        raise StoreError(f"{backup} has schema version {version}, newer than this app")
-    staged = target.with_name(f".{target.name}.restoring")
-    shutil.copyfile(backup, staged)
-    if target.exists():
-        os.replace(target, target.with_name(f"{target.name}.before-restore"))
-    for suffix in ("-wal", "-shm"):  # journals of the old file must not be applied to the new
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    os.replace(staged, target)
-    return version
