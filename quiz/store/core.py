@@ -25,12 +25,30 @@ from .schema import SCHEMA_VERSION, run_migration
 BUSY_TIMEOUT_MS = 5000
 
 
+# What lists of attempts show with each one, computed per row of ``attempts``.
+_TOTAL = "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id) AS total"
+_ANSWERED = "(SELECT count(*) FROM responses WHERE attempt_id = attempts.id) AS answered"
+_AREAS = (
+    "(SELECT json_group_object(area, score) FROM attempt_scores "
+    "WHERE attempt_id = attempts.id) AS areas"
+)
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of attempts with the JSON it has of profile, areas and scheme_body decoded
+    ({} where empty)."""
+    for column in ("profile", "areas", "scheme_body"):
+        if column in row:
+            row[column] = json.loads(row[column]) if row[column] else {}
+    return row
 
 
 class Store:
@@ -61,13 +79,21 @@ class Store:
             raise
         self.db.execute("COMMIT")
 
+    def _one(self, sql: str, params: list[Any] | None = None) -> dict[str, Any] | None:
+        """The first row of a query, or None."""
+        rows = list(self.db.query(sql, params))
+        return rows[0] if rows else None
+
     # --- schema ------------------------------------------------------------
 
     def schema_version(self) -> int:
         return self.db.execute("PRAGMA user_version").fetchone()[0]
 
     def migrate(self, target: int = SCHEMA_VERSION) -> int:
-        """Bring the schema up to ``target``; safe to run from several processes at once."""
+        """Bring the schema up to ``target``; safe to run from several processes at once.
+
+        Raises StoreError if the file has a newer schema than this app.
+        """
         self.db.execute("PRAGMA journal_mode = WAL")
         with self.transaction():
             version = self.schema_version()
@@ -82,6 +108,13 @@ class Store:
 
     # --- question versions and schemes -------------------------------------
 
+    def _keep_scheme(self, scheme: tuple[str, dict[str, Any]], stamp: str) -> None:
+        scheme_hash, scheme_body = scheme
+        self.db.execute(
+            "INSERT OR IGNORE INTO schemes (hash, body, created_at) VALUES (?, ?, ?)",
+            [scheme_hash, _dumps(scheme_body), stamp],
+        )
+
     def _keep_versions(self, versions: list[dict[str, Any]]) -> None:
         for v in versions:
             self.db.execute(
@@ -91,6 +124,28 @@ class Store:
             )
 
     # --- attempts ----------------------------------------------------------
+
+    def _add_items(self, attempt_id: int, items: list[dict[str, Any]]) -> None:
+        """The attempt's question list: position n holds the n-th item, options in its order."""
+        self.db.conn.executemany(
+            "INSERT INTO attempt_items (attempt_id, position, version_hash, option_order) "
+            "VALUES (?, ?, ?, ?)",
+            [
+                (
+                    attempt_id,
+                    n,
+                    item["hash"],
+                    _dumps(item["order"]) if item["order"] is not None else None,
+                )
+                for n, item in enumerate(items, start=1)
+            ],
+        )
+
+    def _add_scores(self, attempt_id: int, areas: dict[str, float]) -> None:
+        self.db.conn.executemany(
+            "INSERT INTO attempt_scores (attempt_id, area, score) VALUES (?, ?, ?)",
+            [(attempt_id, area, value) for area, value in areas.items()],
+        )
 
     def create_attempt(
         self,
@@ -104,46 +159,25 @@ class Store:
 
         ``items`` are dicts with hash, question_id, type, area, body and order.
         """
-        scheme_hash, scheme_body = scheme
         stamp = now()
         with self.transaction():
-            self.db.execute(
-                "INSERT OR IGNORE INTO schemes (hash, body, created_at) VALUES (?, ?, ?)",
-                [scheme_hash, _dumps(scheme_body), stamp],
-            )
+            self._keep_scheme(scheme, stamp)
             self._keep_versions(items)
-            cursor = self.db.execute(
+            attempt_id = self.db.execute(
                 "INSERT INTO attempts (token, taker, scheme_hash, started_at, updated_at, form, "
                 "mode) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     token,
                     taker,
-                    scheme_hash,
+                    scheme[0],
                     stamp,
                     stamp,
                     aggregates.form_hash(aggregates.layout_of(items)),
                     mode,
                 ],
-            )
-            attempt_id = cursor.lastrowid
-            self.db.execute(
-                "INSERT INTO takers (key, created_at, seen_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at",
-                [taker, stamp, stamp],
-            )
-            self.db.conn.executemany(
-                "INSERT INTO attempt_items (attempt_id, position, version_hash, option_order) "
-                "VALUES (?, ?, ?, ?)",
-                [
-                    (
-                        attempt_id,
-                        n,
-                        item["hash"],
-                        _dumps(item["order"]) if item["order"] is not None else None,
-                    )
-                    for n, item in enumerate(items, start=1)
-                ],
-            )
+            ).lastrowid
+            self._seen(taker, stamp)
+            self._add_items(attempt_id, items)
         return attempt_id
 
     def add_finished_attempts(
@@ -153,22 +187,22 @@ class Store:
         batch: int = 500,
     ) -> int:
         """Load many finished attempts at once (demonstrations, measurements at scale),
-        then rebuild the statistics. Returns how many were added."""
-        scheme_hash, scheme_body = scheme
+        then rebuild the statistics. Returns how many were added.
+
+        Each attempt is a dict with token, taker, profile, items (as for create_attempt),
+        answers as (position, version hash, answer, mark), areas, overall, verdict,
+        started_at and finished_at.
+        """
         count, kept = 0, set()
         pending: list[dict[str, Any]] = []
 
         def flush() -> None:
             with self.transaction():
-                self.db.execute(
-                    "INSERT OR IGNORE INTO schemes (hash, body, created_at) VALUES (?, ?, ?)",
-                    [scheme_hash, _dumps(scheme_body), now()],
-                )
+                self._keep_scheme(scheme, now())
                 for attempt in pending:
                     new = [i for i in attempt["items"] if i["hash"] not in kept]
                     self._keep_versions(new)
                     kept.update(i["hash"] for i in new)
-                    versions = [i["hash"] for i in attempt["items"]]
                     attempt_id = self.db.execute(
                         "INSERT INTO attempts (token, taker, scheme_hash, display_name, profile, "
                         "position, started_at, updated_at, finished_at, overall, verdict, form, "
@@ -176,9 +210,9 @@ class Store:
                         [
                             attempt["token"],
                             attempt["taker"],
-                            scheme_hash,
+                            scheme[0],
                             _dumps(attempt["profile"]),
-                            len(versions),
+                            len(attempt["items"]),
                             attempt["started_at"],
                             attempt["finished_at"],
                             attempt["finished_at"],
@@ -187,18 +221,7 @@ class Store:
                             aggregates.form_hash(aggregates.layout_of(attempt["items"])),
                         ],
                     ).lastrowid
-                    self.db.conn.executemany(
-                        "INSERT INTO attempt_items VALUES (?, ?, ?, ?)",
-                        [
-                            (
-                                attempt_id,
-                                n,
-                                item["hash"],
-                                _dumps(item["order"]) if item["order"] is not None else None,
-                            )
-                            for n, item in enumerate(attempt["items"], start=1)
-                        ],
-                    )
+                    self._add_items(attempt_id, attempt["items"])
                     self.db.conn.executemany(
                         "INSERT INTO responses (attempt_id, position, version_hash, answer, "
                         "score, answered_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -214,10 +237,7 @@ class Store:
                             for position, digest, answer, mark in attempt["answers"]
                         ],
                     )
-                    self.db.conn.executemany(
-                        "INSERT INTO attempt_scores VALUES (?, ?, ?)",
-                        [(attempt_id, area, value) for area, value in attempt["areas"].items()],
-                    )
+                    self._add_scores(attempt_id, attempt["areas"])
                     self.db.execute(
                         "INSERT OR IGNORE INTO takers (key, created_at, seen_at) VALUES (?, ?, ?)",
                         [attempt["taker"], attempt["started_at"], attempt["finished_at"]],
@@ -237,22 +257,13 @@ class Store:
 
     def attempt(self, token: str) -> dict[str, Any] | None:
         """An attempt by its token, with its scheme and its number of questions."""
-        rows = list(
-            self.db.query(
-                "SELECT attempts.*, schemes.body AS scheme_body, "
-                "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id) AS total, "
-                "(SELECT count(*) FROM responses WHERE attempt_id = attempts.id) AS answered "
-                "FROM attempts JOIN schemes ON schemes.hash = attempts.scheme_hash "
-                "WHERE token = ?",
-                [token],
-            )
+        row = self._one(
+            f"SELECT attempts.*, schemes.body AS scheme_body, {_TOTAL}, {_ANSWERED} "
+            "FROM attempts JOIN schemes ON schemes.hash = attempts.scheme_hash "
+            "WHERE token = ?",
+            [token],
         )
-        if not rows:
-            return None
-        row = rows[0]
-        row["scheme_body"] = json.loads(row["scheme_body"])
-        row["profile"] = json.loads(row["profile"]) if row["profile"] else {}
-        return row
+        return _decoded(row) if row else None
 
     def items(self, attempt_id: int, position: int | None = None) -> list[dict[str, Any]]:
         """The attempt's questions in order (or just one), each with its response if any."""
@@ -292,9 +303,7 @@ class Store:
         with self.transaction():
             saved = self._upsert_response(attempt_id, position, version_hash, answer, score, stamp)
             if saved and move_to is not None:
-                self.db.execute(
-                    "UPDATE attempts SET position = ? WHERE id = ?", [move_to, attempt_id]
-                )
+                self._move(attempt_id, move_to)
         return saved
 
     def _upsert_response(
@@ -331,10 +340,11 @@ class Store:
                     [attempt_id, position],
                 )
                 if move_to is not None:
-                    self.db.execute(
-                        "UPDATE attempts SET position = ? WHERE id = ?", [move_to, attempt_id]
-                    )
+                    self._move(attempt_id, move_to)
         return bool(is_open)
+
+    def _move(self, attempt_id: int, position: int) -> None:
+        self.db.execute("UPDATE attempts SET position = ? WHERE id = ?", [position, attempt_id])
 
     def set_position(self, attempt_id: int, position: int) -> None:
         """Remember the screen the taker is on, so that a resume lands there."""
@@ -366,10 +376,7 @@ class Store:
             )
             if not cursor.rowcount:
                 return False
-            self.db.conn.executemany(
-                "INSERT INTO attempt_scores (attempt_id, area, score) VALUES (?, ?, ?)",
-                [(attempt_id, area, value) for area, value in areas.items()],
-            )
+            self._add_scores(attempt_id, areas)
             self.db.execute(
                 "UPDATE attempts SET first = 1 WHERE id = ? AND mode = 'assessment' "
                 "AND NOT EXISTS (SELECT 1 FROM attempts AS other "
@@ -433,9 +440,7 @@ class Store:
         """The taker's attempts in progress, newest first."""
         return list(
             self.db.query(
-                "SELECT token, position, started_at, updated_at, "
-                "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id) AS total, "
-                "(SELECT count(*) FROM responses WHERE attempt_id = attempts.id) AS answered "
+                f"SELECT token, position, started_at, updated_at, {_TOTAL}, {_ANSWERED} "
                 "FROM attempts WHERE taker = ? AND finished_at IS NULL ORDER BY id DESC",
                 [taker],
             )
@@ -445,22 +450,15 @@ class Store:
 
     def taker_attempts(self, taker: str) -> list[dict[str, Any]]:
         """All of a taker's attempts, oldest first, with their area scores and profile."""
-        rows = list(
-            self.db.query(
+        return [
+            _decoded(row)
+            for row in self.db.query(
                 "SELECT id, token, display_name, profile, position, started_at, updated_at, "
-                "finished_at, overall, verdict, scheme_hash, mode, "
-                "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id) AS total, "
-                "(SELECT count(*) FROM responses WHERE attempt_id = attempts.id) AS answered, "
-                "(SELECT json_group_object(area, score) FROM attempt_scores "
-                " WHERE attempt_id = attempts.id) AS areas "
-                "FROM attempts WHERE taker = ? ORDER BY id",
+                f"finished_at, overall, verdict, scheme_hash, mode, {_TOTAL}, {_ANSWERED}, "
+                f"{_AREAS} FROM attempts WHERE taker = ? ORDER BY id",
                 [taker],
             )
-        )
-        for row in rows:
-            row["profile"] = json.loads(row["profile"]) if row["profile"] else {}
-            row["areas"] = json.loads(row["areas"]) if row["areas"] else {}
-        return rows
+        ]
 
     def scheme_body(self, scheme_hash: str) -> dict[str, Any]:
         row = self.db.execute("SELECT body FROM schemes WHERE hash = ?", [scheme_hash]).fetchone()
@@ -468,7 +466,9 @@ class Store:
 
     def touch_taker(self, taker: str) -> None:
         """Record a visit: retention counts from the last one."""
-        stamp = now()
+        self._seen(taker, now())
+
+    def _seen(self, taker: str, stamp: str) -> None:
         self.db.execute(
             "INSERT INTO takers (key, created_at, seen_at) VALUES (?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at",
@@ -588,18 +588,13 @@ class Store:
         ).lastrowid
 
     def latest_revision(self) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT * FROM revisions ORDER BY id DESC LIMIT 1"))
-        return rows[0] if rows else None
+        return self._one("SELECT * FROM revisions ORDER BY id DESC LIMIT 1")
 
     def revision(self, revision_id: int) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT * FROM revisions WHERE id = ?", [revision_id]))
-        return rows[0] if rows else None
+        return self._one("SELECT * FROM revisions WHERE id = ?", [revision_id])
 
     def revision_by_sha(self, sha: str) -> dict[str, Any] | None:
-        rows = list(
-            self.db.query("SELECT * FROM revisions WHERE sha = ? ORDER BY id DESC LIMIT 1", [sha])
-        )
-        return rows[0] if rows else None
+        return self._one("SELECT * FROM revisions WHERE sha = ? ORDER BY id DESC LIMIT 1", [sha])
 
     def revisions(self) -> list[dict[str, Any]]:
         """Every revision, newest first, without the file texts."""
@@ -611,12 +606,9 @@ class Store:
         )
 
     def previous_revision(self, revision_id: int) -> dict[str, Any] | None:
-        rows = list(
-            self.db.query(
-                "SELECT * FROM revisions WHERE id < ? ORDER BY id DESC LIMIT 1", [revision_id]
-            )
+        return self._one(
+            "SELECT * FROM revisions WHERE id < ? ORDER BY id DESC LIMIT 1", [revision_id]
         )
-        return rows[0] if rows else None
 
     # --- results for instructors -------------------------------------------------------
 
@@ -657,44 +649,33 @@ class Store:
         order = f"{column} {'DESC' if descending else 'ASC'} NULLS LAST, id"
         # The page's ids first, from the index alone; the counts and scores then only
         # for the rows shown (a deep page would otherwise compute them for every row skipped).
-        rows = list(
-            self.db.query(
+        rows = [
+            _decoded(row)
+            for row in self.db.query(
                 "SELECT id, display_name, started_at, finished_at, overall, verdict, mode, "
-                "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id) AS total, "
-                "(SELECT count(*) FROM responses WHERE attempt_id = attempts.id) AS answered, "
-                "(SELECT json_group_object(area, score) FROM attempt_scores "
-                " WHERE attempt_id = attempts.id) AS areas "
+                f"{_TOTAL}, {_ANSWERED}, {_AREAS} "
                 f"FROM attempts WHERE id IN (SELECT id FROM attempts {where} "
                 f"ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}",
                 [*params, limit, offset],
             )
-        )
-        for row in rows:
-            row["areas"] = json.loads(row["areas"]) if row["areas"] else {}
+        ]
         return total, rows
 
     def score_bins(self, filters: dict[str, Any], bins: int) -> list[tuple[int, int]]:
         """(bin, count) of the overall scores of the matching finished attempts."""
         where, params = self._attempt_filter({**filters, "status": "finished"})
-        return [
-            tuple(r)
-            for r in self.db.execute(
-                f"SELECT min(CAST(overall * {bins} AS INTEGER), {bins - 1}) AS bin, count(*) "
-                f"FROM attempts {where} GROUP BY bin",
-                params,
-            )
-        ]
+        return self.db.execute(
+            f"SELECT min(CAST(overall * {bins} AS INTEGER), {bins - 1}) AS bin, count(*) "
+            f"FROM attempts {where} GROUP BY bin",
+            params,
+        ).fetchall()
 
     def iter_attempt_rows(self, filters: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
         """Every matching attempt with its area scores, one at a time (for streaming)."""
         where, params = self._attempt_filter(filters)
         yield from self.db.execute(
             "SELECT id, display_name, started_at, finished_at, verdict, overall, "
-            "(SELECT json_group_object(area, score) FROM attempt_scores "
-            " WHERE attempt_id = attempts.id), "
-            "(SELECT count(*) FROM responses WHERE attempt_id = attempts.id), "
-            "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id), mode "
-            f"FROM attempts {where} ORDER BY id",
+            f"{_AREAS}, {_ANSWERED}, {_TOTAL}, mode FROM attempts {where} ORDER BY id",
             params,
         )
 
@@ -718,12 +699,9 @@ class Store:
 
     def option_counts(self) -> list[tuple[str, int, int]]:
         """(version, option index in the bank, times chosen) over finished attempts."""
-        return [
-            tuple(r)
-            for r in self.db.execute(
-                "SELECT version_hash, option, n FROM option_counts WHERE n > 0"
-            )
-        ]
+        return self.db.execute(
+            "SELECT version_hash, option, n FROM option_counts WHERE n > 0"
+        ).fetchall()
 
     def score_moments(self) -> dict[str, tuple[int, float, float, float]]:
         """(n, sum, sum of squares, sum of cubes) of the finished attempts' scores as
@@ -754,19 +732,12 @@ class Store:
     def form_sums(self, form: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         """For one form: (area, n, sum of totals, sum of squares, max total) per area and
         '' for the whole test; and (area, n, sum of marks, sum of squares) per question."""
-        totals = [
-            tuple(r)
-            for r in self.db.execute(
-                "SELECT area, n, sum_t, sum_t2, max_total FROM form_area_sums WHERE form = ?",
-                [form],
-            )
-        ]
-        items = [
-            tuple(r)
-            for r in self.db.execute(
-                "SELECT area, n, sum_x, sum_x2 FROM form_item_sums WHERE form = ? AND n > 0", [form]
-            )
-        ]
+        totals = self.db.execute(
+            "SELECT area, n, sum_t, sum_t2, max_total FROM form_area_sums WHERE form = ?", [form]
+        ).fetchall()
+        items = self.db.execute(
+            "SELECT area, n, sum_x, sum_x2 FROM form_item_sums WHERE form = ? AND n > 0", [form]
+        ).fetchall()
         return totals, items
 
     def versions(self, hashes: list[str]) -> dict[str, dict[str, Any]]:
