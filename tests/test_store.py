@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -11,7 +14,7 @@ from quiz import bundled
 from quiz.bank import load, version_hash
 from quiz.draw import draw
 from quiz.report import scores_at
-from quiz.store import SCHEMA_VERSION, Store, StoreError
+from quiz.store import SCHEMA_VERSION, StorageUnavailable, Store, StoreError, storage_kind
 
 BANK = load(bundled("questions.yaml"))
 
@@ -207,3 +210,153 @@ def test_percentiles_count_first_assessments_only_worked_by_hand(store):
     # Joining two histories keeps one first attempt: the earlier finished one.
     store.merge_takers("e", "b")
     assert store.percentile_counts(0.5) == (2, 0, 4)  # 40, 40, 60 and 90: e's 80 left out
+
+
+# --- storage that cannot take a write --------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["readonly", "full", "locked"])
+def test_a_storage_failure_says_its_kind_in_words(kind):
+    error = StorageUnavailable(kind)
+    assert isinstance(error, StoreError) and error.kind == kind
+    # Callers that still read the text of an sqlite3 error find the same kind in it.
+    assert storage_kind(sqlite3.OperationalError(str(error))) == kind
+
+
+@pytest.mark.parametrize(
+    "error, kind",
+    [
+        (sqlite3.OperationalError("attempt to write a readonly database"), "readonly"),
+        (sqlite3.OperationalError("database or disk is full"), "full"),
+        (sqlite3.OperationalError("database is locked"), "locked"),
+        (sqlite3.OperationalError("database table is locked"), "locked"),
+        (sqlite3.OperationalError("no such table: answers"), None),
+        (sqlite3.IntegrityError("NOT NULL constraint failed: takers.full_name"), None),
+    ],
+)
+def test_storage_kind_of_sqlite_errors(error, kind):
+    assert storage_kind(error) == kind
+
+
+WRITES = {
+    "migrate": lambda store, attempt_id: store.migrate(),
+    "transaction": lambda store, attempt_id: store.transaction().__enter__(),
+    "create_attempt": lambda store, attempt_id: new_attempt(store, token="n" * 32),
+    "save_profile": lambda store, attempt_id: store.save_profile(attempt_id, "Ann", {}),
+    "touch_taker": lambda store, attempt_id: store.touch_taker("me"),
+    "purge": lambda store, attempt_id: store.purge("2999-01-01T00:00:00+00:00"),
+    "set_instructor": lambda store, attempt_id: store.set_instructor("ann", "hash"),
+}
+
+
+@pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
+def test_a_read_only_database_raises_storage_unavailable(store, write):
+    attempt_id, _ = new_attempt(store)
+    store.db.execute("PRAGMA query_only = ON")  # SQLite refuses every write, as on a read-only file
+    with pytest.raises(StorageUnavailable) as caught:
+        write(store, attempt_id)
+    assert caught.value.kind == "readonly"
+    assert "read-only" in str(caught.value)
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+    assert store.attempt("t" * 32)["id"] == attempt_id  # reading goes on
+
+
+def test_migrating_a_new_read_only_database_raises_storage_unavailable(tmp_path):
+    s = Store(tmp_path / "new.db")
+    s.db.execute("PRAGMA query_only = ON")
+    with pytest.raises(StorageUnavailable) as caught:
+        s.migrate()
+    assert caught.value.kind == "readonly" and s.schema_version() == 0
+    s.close()
+
+
+def read_only_folder_run(folder, code):
+    """Run Python ``code`` with ``folder`` read-only; returns what it printed.
+
+    Root ignores file modes, so as root the folder is bind-mounted read-only in a
+    mount namespace of the child's own; otherwise the folder's mode is 0o555.
+    """
+    command = [sys.executable, "-c", code]
+    if os.geteuid() == 0:
+        script = f'mount --bind "{folder}" "{folder}" && mount -o remount,bind,ro "{folder}"'
+        command = ["unshare", "--mount", "--propagation", "private", "sh", "-c"]
+        command += [script + ' && exec "$@"', "sh", sys.executable, "-c", code]
+    else:
+        folder.chmod(0o555)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+    finally:
+        folder.chmod(0o755)
+    return done.stdout
+
+
+def test_opening_a_new_database_in_a_read_only_folder_raises_storage_unavailable(tmp_path):
+    code = (
+        "from quiz.store import StorageUnavailable, Store\n"
+        "try:\n"
+        f"    Store({str(tmp_path / 'quiz.db')!r})\n"
+        "except StorageUnavailable as exc:\n"
+        "    print(exc.kind)\n"
+    )
+    assert read_only_folder_run(tmp_path, code) == "readonly\n"
+
+
+def test_a_database_locked_by_another_writer_raises_storage_unavailable(store, tmp_path):
+    attempt_id, items = new_attempt(store)
+    other = sqlite3.connect(tmp_path / "quiz.db", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    store.db.execute("PRAGMA busy_timeout = 50")  # give up at once rather than in 5 s
+    try:
+        with pytest.raises(StorageUnavailable) as caught:
+            store.save_answer(attempt_id, 1, items[0]["hash"], 0, 1.0)
+        assert caught.value.kind == "locked"
+        with pytest.raises(StorageUnavailable, match="locked"):
+            store.set_position(attempt_id, 2)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert store.save_answer(attempt_id, 1, items[0]["hash"], 0, 1.0)
+
+
+def test_a_full_database_raises_storage_unavailable_and_keeps_what_was_saved(store):
+    attempt_id, items = new_attempt(store)
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")  # the disk is now full
+    with pytest.raises(StorageUnavailable) as caught:
+        new_attempt(store, token="f" * 32)
+    assert caught.value.kind == "full"
+    assert not store.db.conn.in_transaction  # the failed transaction was rolled back
+    store.db.execute("PRAGMA max_page_count = 1073741823")
+    assert store.attempt("f" * 32) is None and store.attempt("t" * 32)["id"] == attempt_id
+
+
+@pytest.mark.parametrize("rows", ["iter_attempt_rows", "iter_response_rows"])
+def test_errors_while_iterating_rows_are_translated(store, tmp_path, rows):
+    attempt_id, items = new_attempt(store)
+    store.save_answer(attempt_id, 1, items[0]["hash"], 0, 1.0)
+    streamed = getattr(store, rows)({})  # nothing is read until it is iterated
+    # With a rollback journal (not WAL), another connection's exclusive lock keeps readers out.
+    store.db.execute("PRAGMA journal_mode = DELETE")
+    store.db.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(tmp_path / "quiz.db", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StorageUnavailable) as caught:
+            next(streamed)
+        assert caught.value.kind == "locked"
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert len(list(getattr(store, rows)({}))) == 1
+
+
+def test_rollback_if_open_ends_what_a_failed_request_left_open(store):
+    attempt_id, _ = new_attempt(store)
+    store.db.execute("BEGIN IMMEDIATE")  # a request that failed before its COMMIT
+    store.save_profile(attempt_id, "Ann", {})
+    assert store.rollback_if_open()
+    assert not store.db.conn.in_transaction
+    assert store.attempt("t" * 32)["display_name"] is None
+    assert store.rollback_if_open()  # nothing open: nothing to do
+    store.close()
+    assert not store.rollback_if_open()  # a broken connection: open a new one

@@ -1,6 +1,7 @@
 """Backups: an online copy of the live database, its integrity check, and a restore.
 
-Each function raises :class:`StoreError` when a file is not a sound database.
+Each function raises :class:`StoreError` when a file is not a sound database, and
+:class:`StorageUnavailable` when the storage cannot be written.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from .errors import StoreError
+from .errors import StoreError, translated
 from .schema import SCHEMA_VERSION
 
 
@@ -19,6 +20,7 @@ def _read_only(path: str | Path) -> closing[sqlite3.Connection]:
     return closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
 
 
+@translated
 def online_backup(conn: sqlite3.Connection, target: str | Path) -> None:
     """Copy the database of ``conn`` with SQLite's online backup: consistent even while
     the app writes. The copy is made beside the target, then renamed into place."""
@@ -35,6 +37,7 @@ def online_backup(conn: sqlite3.Connection, target: str | Path) -> None:
     os.replace(partial, target)
 
 
+@translated
 def integrity(path: str | Path) -> str:
     """SQLite's integrity check of a database file: 'ok' or the first problems found."""
     with _read_only(path) as conn:
@@ -42,6 +45,7 @@ def integrity(path: str | Path) -> str:
     return "ok" if rows == ["ok"] else "; ".join(rows)
 
 
+@translated
 def restore(backup: str | Path, target: str | Path) -> int:
     """Put a backup in place of the database at ``target`` (the app must be stopped).
 

@@ -2,12 +2,14 @@
 
 One file, WAL mode, foreign keys on, a busy timeout. Connections run in
 autocommit mode: each statement is its own short transaction, and work that
-spans statements runs inside :meth:`Store.transaction`.
+spans statements runs inside :meth:`Store.transaction`. Every public method
+raises :class:`StorageUnavailable` when the storage cannot take a write now.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -19,7 +21,7 @@ import sqlite_utils
 
 from . import aggregates
 from .backup import online_backup
-from .errors import StoreError
+from .errors import StorageUnavailable, StoreError, translated, translated_methods
 from .schema import SCHEMA_VERSION, run_migration
 
 BUSY_TIMEOUT_MS = 5000
@@ -51,12 +53,30 @@ def _decoded(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+@translated_methods
 class Store:
+    """One connection to the database file at ``path``.
+
+    Raises :class:`StorageUnavailable` when the file cannot be opened because its
+    folder is read-only.
+    """
+
     def __init__(self, path: str | Path):
         self.path = str(path)
-        conn = sqlite3.connect(
-            self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-        )
+        try:
+            conn = sqlite3.connect(
+                self.path,
+                isolation_level=None,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                check_same_thread=False,
+            )
+        except sqlite3.OperationalError as exc:
+            # SQLite says only that it cannot open the file: a new file in a folder
+            # that cannot be written (a read-only mount) is read-only storage.
+            folder = Path(self.path).parent
+            if folder.is_dir() and not os.access(folder, os.W_OK):
+                raise StorageUnavailable("readonly") from exc
+            raise
         conn.execute("PRAGMA foreign_keys = ON")
         # Deleted answers are overwritten on disk, not merely unlinked.
         conn.execute("PRAGMA secure_delete = ON")
@@ -66,7 +86,10 @@ class Store:
     def close(self) -> None:
         self.db.conn.close()
 
+    # Translated under @contextmanager: BEGIN and COMMIT run as the block is entered and
+    # left, after the call (all the class decorator wraps) has returned.
     @contextmanager
+    @translated
     def transaction(self) -> Iterator[None]:
         """BEGIN IMMEDIATE … COMMIT: takes the write lock up front, so it never deadlocks."""
         self.db.execute("BEGIN IMMEDIATE")
@@ -78,6 +101,16 @@ class Store:
                 self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    def rollback_if_open(self) -> bool:
+        """Roll back a transaction that a failed request left open. False when the
+        connection is broken (closed, say): drop it and open a new one; True otherwise."""
+        try:
+            if self.db.conn.in_transaction:
+                self.db.execute("ROLLBACK")
+        except sqlite3.Error:
+            return False
+        return True
 
     def _one(self, sql: str, params: list[Any] | None = None) -> dict[str, Any] | None:
         """The first row of a query, or None."""
