@@ -31,11 +31,14 @@ def seed(app, abilities, finish=True, start="2026-11-0"):
             token = uuid.uuid4().hex
             items = draw(bank, token)
             taker = f"taker{n}-{token[:8]}"  # a new taker each time
-            attempt_id = store.create_attempt(token, taker, (version_hash(body), body), items)
-            store.db.execute(
-                "UPDATE attempts SET started_at = ?, display_name = ? WHERE id = ?",
-                [f"{start}{n % 9 + 1}T10:00:00+00:00", f"Taker {n}", attempt_id],
+            attempt_id = store.create_attempt(
+                token,
+                taker,
+                (version_hash(body), body),
+                items,
+                started_at=f"{start}{n % 9 + 1}T10:00:00+00:00",
             )
+            store.save_profile(attempt_id, f"Taker {n}", {})
             marks = []
             for position, item in enumerate(items, start=1):
                 q = question_from_body(item["body"])

@@ -187,10 +187,12 @@ class Store:
         scheme: tuple[str, dict[str, Any]],
         items: list[dict[str, Any]],
         mode: str = "assessment",
+        started_at: str | None = None,
     ) -> int:
         """A new attempt with its question list, keeping the versions it uses.
 
         ``items`` are dicts with hash, question_id, type, area, body and order.
+        ``started_at`` (an ISO time) is now unless the attempt began elsewhere earlier.
         """
         stamp = now()
         with self.transaction():
@@ -203,7 +205,7 @@ class Store:
                     token,
                     taker,
                     scheme[0],
-                    stamp,
+                    started_at or stamp,
                     stamp,
                     aggregates.form_hash(aggregates.layout_of(items)),
                     mode,
