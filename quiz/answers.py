@@ -116,6 +116,11 @@ def key(question: Any) -> str:
     return "No right answer: this describes you"
 
 
+def key_label(question: Any) -> str:
+    """What the review calls :func:`key`: a judgement item's best answer, else the right one."""
+    return "Best answer" if question.type == "single" and question.weighted else "Right answer"
+
+
 def with_unit(value: str, unit: str | None) -> str:
     if not unit:
         return value

@@ -27,6 +27,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from . import role
+
 log = logging.getLogger(__name__)
 
 AREA_BANDS = ("strength", "adequate", "gap")
@@ -146,6 +148,17 @@ class QuestionBase(Model):
     def has_options(self) -> bool:
         return False
 
+    @property
+    def scored(self) -> bool:
+        """Whether the question counts towards scores, draws and statistics.
+
+        The one rule: a question with weight 0, or a Likert statement (a
+        self-description, never knowledge), is not scored. Stored versions keep
+        their weight, and a Likert item's weight is always 0 (its default; the
+        validator refuses another), so SQL over versions can test ``weight > 0``.
+        """
+        return self.weight > 0 and self.type != "likert"
+
     def version_body(self) -> dict[str, Any]:
         """The canonical content that a stored question version is made of."""
         return self.model_dump(mode="json", exclude_none=True)
@@ -222,6 +235,7 @@ class Numeric(QuestionBase):
 class Likert(QuestionBase):
     type: Literal["likert"]
     reverse: bool = False
+    weight: Annotated[float, Field(ge=0)] = 0.0
 
 
 Question = Annotated[Single | Multiple | Numeric | Likert, Field(discriminator="type")]
@@ -315,7 +329,7 @@ class Bank:
         total = 0
         for d in self.dimensions:
             pool = self.in_area(d.id)
-            scored = sum(1 for q in pool if q.weight > 0)
+            scored = sum(1 for q in pool if q.scored)
             total += len(pool) - scored + min(scored, self.scheme.draw_count(d.id) or scored)
         return total
 
@@ -592,9 +606,9 @@ def parse(text: str, filename: str = "questions.yaml") -> Bank:
             )
     if top is not None and not problems:  # an area may look empty only because of other problems
         for j, dim in enumerate(top.dimensions):
-            if sum(q.weight for _, q in questions if q.area == dim.id) <= 0:
+            pool = sum(1 for _, q in questions if q.area == dim.id and q.scored)
+            if not pool:
                 add(("dimensions", j), f"area '{dim.id}' has no question with a weight above 0")
-            pool = sum(1 for _, q in questions if q.area == dim.id and q.weight > 0)
             draw = dim.draw or top.settings.draw
             if draw and draw > pool:
                 add(
@@ -638,6 +652,14 @@ def _question_problems(q: Any) -> list[tuple[tuple[Any, ...], str]]:
                     "'correct: true' (or a 'score' on every option)",
                 )
             )
+    elif q.type == "likert" and q.weight:
+        out.append(
+            (
+                ("weight",),
+                "a Likert statement describes the taker and is never scored: "
+                "give it weight 0 or no weight",
+            )
+        )
     elif q.type == "multiple":
         if any(o.score is not None for o in q.options):
             out.append((("options",), "multiple question options take 'correct', not 'score'"))
@@ -682,6 +704,36 @@ def _scheme_problems(top: BankFile) -> list[tuple[tuple[Any, ...], str]]:
         choice_ids = [c.id for c in item.choices]
         if len(set(choice_ids)) != len(choice_ids):
             out.append((("background", j, "choices"), "two choices have the same id"))
+    out += _readiness_problems(top.background)
+    return out
+
+
+def _readiness_problems(background: Sequence[BackgroundItem]) -> list[tuple[tuple[Any, ...], str]]:
+    """The background items and choices the report's readiness checks read must exist
+    (``role.READINESS_BACKGROUND``), so that renaming one is an error, not a silent
+    change of every report. A bank with no background at all asks nothing (every
+    readiness check then says "not answered")."""
+    if not background:
+        return []
+    out: list[tuple[tuple[Any, ...], str]] = []
+    items = {item.id: (j, item) for j, item in enumerate(background)}
+    for item_id, needed in role.READINESS_BACKGROUND.items():
+        if item_id not in items:
+            out.append(
+                (("background",), f"the readiness checks need a background item '{item_id}'")
+            )
+            continue
+        j, item = items[item_id]
+        missing = sorted(needed - {c.id for c in item.choices})
+        if missing:
+            names = ", ".join(f"'{m}'" for m in missing)
+            out.append(
+                (
+                    ("background", j, "choices"),
+                    f"the readiness checks read the choice{'s' if len(missing) > 1 else ''} "
+                    f"{names} of background item '{item_id}'",
+                )
+            )
     return out
 
 

@@ -62,7 +62,7 @@ def repeats_on_retake(sizes: Mapping[Any, int], count: int) -> int:
 
 def strata_sizes(questions: Iterable[Any]) -> dict[str | None, int]:
     """How many scored questions there are of each difficulty."""
-    return dict(Counter(q.difficulty for q in questions if q.weight > 0))
+    return dict(Counter(q.difficulty for q in questions if q.scored))
 
 
 def draw(bank: Bank, seed: str, seen: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
@@ -78,8 +78,8 @@ def draw(bank: Bank, seed: str, seen: Mapping[str, int] | None = None) -> list[d
     items = []
     for dimension in bank.dimensions:
         pool = bank.in_area(dimension.id)
-        scored = [q for q in pool if q.weight > 0]
-        chosen = {q.id for q in pool if q.weight <= 0}
+        scored = [q for q in pool if q.scored]
+        chosen = {q.id for q in pool if not q.scored}
         strata: dict[str | None, list[Any]] = {}
         for q in scored:
             strata.setdefault(q.difficulty, []).append(q)

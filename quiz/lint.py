@@ -38,10 +38,6 @@ def kind(question: Any) -> str:
     return question.type
 
 
-def scored(question: Any) -> bool:
-    return question.weight > 0
-
-
 def key_position(question: Any) -> int | None:
     """Where the right (or best) option stands in the file, for single-answer items."""
     if question.type != "single":
@@ -72,10 +68,10 @@ def _question_problems(bank: Bank, q: Any) -> list[str]:
     prefix = bank.scheme.dimension(q.area).id_prefix
     if not q.id.startswith(prefix):
         out.append(f"id should start with '{prefix}', the prefix of area '{q.area}'")
-    if q.difficulty is None and scored(q):
+    if q.difficulty is None and q.scored:
         out.append("needs a difficulty: easy, medium or hard")
     words = len(q.explanation.split())
-    if scored(q) and words < MIN_EXPLANATION_WORDS:
+    if q.scored and words < MIN_EXPLANATION_WORDS:
         out.append(
             f"explanation has {words} words; say why the answer is right and why the "
             f"tempting ones are wrong (at least {MIN_EXPLANATION_WORDS} words)"
@@ -121,7 +117,7 @@ def _near_duplicates(bank: Bank) -> list[tuple[str, str, str]]:
 
 def _area_problems(bank: Bank, area: str) -> list[str]:
     out = []
-    items = [q for q in bank.in_area(area) if scored(q)]
+    items = [q for q in bank.in_area(area) if q.scored]
     if len(items) < MIN_SCORED_PER_AREA:
         out.append(f"has {len(items)} scored questions; at least {MIN_SCORED_PER_AREA} are needed")
     kinds = Counter(kind(q) for q in items)
@@ -172,7 +168,7 @@ def counts(bank: Bank) -> str:
         qs = bank.in_area(d.id)
         c: Counter[str] = Counter()
         for q in qs:
-            if scored(q):
+            if q.scored:
                 c[kind(q)] += 1
                 c[q.difficulty or "none"] += 1
                 c["scored"] += 1

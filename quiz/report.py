@@ -1,29 +1,125 @@
-"""The taker's report in words: why the verdict, readiness for the role, calibration. Pure.
+"""The taker's report: everything the result page shows, built by :func:`build`. Pure.
 
-Readiness compares the background answers with the role's usual requirements
-(DESIGN.md, "What the role is"); calibration compares each self-rating with
-the measured score of its area.
+Why the verdict, each area's score and band with its feedback, a chart,
+readiness (the background answers against the role's usual requirements,
+``role``), calibration (each self-rating against the measured score of its
+area), where the taker stands among others, and the review of every question.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from . import answers, charts, role
 from .bank import Scheme, Verdict
 from .scoring import band, percent
 
-SALARY = {
-    "average": 92_000,
-    "low": 61_000,
-    "high": 113_000,
-    "source": "the US Bureau of Labor Statistics, as quoted in the role description",
-}
-USUAL_FIELDS = {"business", "marketing", "technical"}
-PATH_ROLES = {"marketing-analyst", "forecaster", "ecommerce-sales"}
+if TYPE_CHECKING:
+    from .attempts import Attempt, Item
+
 CALIBRATION_GAP = 30  # percentage points between the self-rating and the score
 MIN_FOR_PERCENTILES = 30  # first attempts needed before anyone is compared with others
+
+
+REVIEW_LABELS = {
+    "right": "Right",
+    "partial": "Partly right",
+    "wrong": "Not right",
+    "unanswered": "Not answered",
+    "unscored": "Not scored: this describes you",
+}
+MISSED = ("wrong", "partial", "unanswered")
+
+# (score 0..1, area id or None for overall) -> (scored below, scored the same, all):
+# how many first finished assessments scored below, the same as, and in all.
+PercentileCounts = Callable[[float, str | None], tuple[int, int, int]]
+
+
+def build(
+    attempt: Attempt,
+    items: Sequence[Item],
+    show: str = "all",
+    percentile_counts: PercentileCounts | None = None,
+) -> dict[str, Any]:
+    """Everything the result page of a finished attempt shows, as template values.
+
+    ``show`` is 'missed' to review only what was not fully right, else every
+    question. ``percentile_counts`` (None: not compared, as in practice) gives
+    how the attempt's scores stand among first finished assessments.
+    """
+    scheme, scores = attempt.scheme, attempt.areas
+    verdict = attempt.verdict
+    areas = [
+        {
+            "dimension": d,
+            "score": scores[d.id],
+            "band": band(scheme.settings, scores[d.id]),
+            "feedback": d.feedback.get(band(scheme.settings, scores[d.id])),
+        }
+        for d in scheme.dimensions
+        if d.id in scores
+    ]
+    calibrated = calibration(scheme, attempt.self_rating, scores)
+    rated = {c.area: c.rated_percent for c in calibrated}
+    chart = charts.area_bars(
+        [
+            charts.Bar(
+                a["dimension"].name, percent(a["score"]), a["band"], rated.get(a["dimension"].id)
+            )
+            for a in areas
+        ],
+        [
+            ("adequate", scheme.settings.bands.adequate),
+            ("strength", scheme.settings.bands.strength),
+        ],
+    )
+    review = [review_entry(scheme, item) for item in items]
+    missed = [r for r in review if r["status"] in MISSED]
+    show = "missed" if show == "missed" else "all"
+    ranking = None
+    if percentile_counts is not None and not attempt.practice:
+        rows = [("Overall", percentile_counts(attempt.overall, None))]
+        rows += [
+            (a["dimension"].name, percentile_counts(a["score"], a["dimension"].id)) for a in areas
+        ]
+        ranking = standing(rows, counted=attempt.first)
+    return {
+        "standing": ranking,
+        "attempt": attempt,
+        "scheme": scheme,
+        "verdict": verdict,
+        "overall": attempt.overall,
+        "reason": verdict_reason(scheme, verdict, attempt.overall, scores),
+        "areas": areas,
+        "chart": chart,
+        "calibration": calibrated,
+        "readiness": readiness(attempt.background),
+        "status_labels": STATUS_LABELS,
+        "review_labels": REVIEW_LABELS,
+        "salary": role.SALARY,
+        "review": missed if show == "missed" else review,
+        "show": show,
+        "counts": {"all": len(review), "missed": len(missed)},
+    }
+
+
+def review_entry(scheme: Scheme, item: Item) -> dict[str, Any]:
+    """One question in review (the result page) or in practice feedback: its position,
+    question, area, the answer and the key in words, the mark (0..1) and the status
+    (a key of REVIEW_LABELS)."""
+    q = item.question
+    return {
+        "n": item.position,
+        "q": q,
+        "area": scheme.dimension(q.area),
+        "answer": answers.describe(q, item.answer),
+        "key": answers.key(q),
+        "key_label": answers.key_label(q),
+        "mark": item.mark,
+        "status": item.status,
+    }
 
 
 # --- the verdict in plain words ------------------------------------------------
@@ -98,10 +194,16 @@ STATUS_LABELS = {
 
 
 def readiness(background: Mapping[str, Any]) -> list[Check]:
-    """The background answers against the role's usual requirements."""
+    """The background answers against the role's usual requirements (``role``).
+
+    ``background`` maps background item ids to a choice id (a list of them for
+    ``roles``); items the taker skipped are absent. Returns one Check per topic:
+    degree, master's degree (once a degree is known), experience, path, hours.
+    """
     degree, field = background.get("degree"), background.get("field")
     years, roles = background.get("experience"), set(background.get("roles") or [])
     hours = background.get("hours")
+    fields = role.DEGREE_FIELDS
     checks = []
 
     if degree is None:
@@ -109,8 +211,7 @@ def readiness(background: Mapping[str, Any]) -> list[Check]:
             Check(
                 "Degree",
                 "unknown",
-                "Most e-commerce managers hold at least a "
-                "bachelor's degree in business, marketing or a technical field.",
+                f"Most e-commerce managers hold at least a bachelor's degree in {fields}.",
             )
         )
     elif degree == "none":
@@ -118,17 +219,15 @@ def readiness(background: Mapping[str, Any]) -> list[Check]:
             Check(
                 "Degree",
                 "not-met",
-                "Most employers ask for at least a bachelor's "
-                "degree in business, marketing or a technical field.",
+                f"Most employers ask for at least a bachelor's degree in {fields}.",
             )
         )
-    elif field in USUAL_FIELDS:
+    elif field in role.USUAL_FIELDS:
         checks.append(
             Check(
                 "Degree",
                 "met",
-                "You hold a degree in one of the fields employers "
-                "ask for: business, marketing or a technical field.",
+                f"You hold a degree in one of the fields employers ask for: {fields}.",
             )
         )
     elif field is None:
@@ -136,8 +235,7 @@ def readiness(background: Mapping[str, Any]) -> list[Check]:
             Check(
                 "Degree",
                 "close",
-                "You hold a degree; employers usually ask for "
-                "business, marketing or a technical field (you did not say which).",
+                f"You hold a degree; employers usually ask for {fields} (you did not say which).",
             )
         )
     else:
@@ -167,26 +265,21 @@ def readiness(background: Mapping[str, Any]) -> list[Check]:
             )
         )
 
+    usual = f"The role usually asks for {role.USUAL_YEARS} in e-commerce"
+    not_entry = ("not-met", f"{usual}; it is not an entry post.")
     experience = {
         "y8": (
             "met",
             "With eight years or more in e-commerce you have the experience the role "
-            "usually asks for (six to seven years).",
+            f"usually asks for ({role.USUAL_YEARS}).",
         ),
-        "y6-7": ("met", "Six to seven years in e-commerce is what the role usually asks for."),
-        "y4-5": (
-            "close",
-            "The role usually asks for six to seven years in e-commerce; you are "
-            "one to three years away.",
+        "y6-7": (
+            "met",
+            f"{role.USUAL_YEARS.capitalize()} in e-commerce is what the role usually asks for.",
         ),
-        "y2-3": (
-            "not-met",
-            "The role usually asks for six to seven years in e-commerce; it is not an entry post.",
-        ),
-        "y0-1": (
-            "not-met",
-            "The role usually asks for six to seven years in e-commerce; it is not an entry post.",
-        ),
+        "y4-5": ("close", f"{usual}; you are one to three years away."),
+        "y2-3": not_entry,
+        "y0-1": not_entry,
     }
     if years in experience:
         checks.append(Check("Experience", *experience[years]))
@@ -195,12 +288,13 @@ def readiness(background: Mapping[str, Any]) -> list[Check]:
             Check(
                 "Experience",
                 "unknown",
-                "The role usually asks for six to seven years of experience in e-commerce.",
+                f"The role usually asks for {role.USUAL_YEARS} of experience in e-commerce.",
             )
         )
 
-    if "ecommerce-management" in roles or roles & PATH_ROLES:
-        held = sorted(roles & (PATH_ROLES | {"ecommerce-management"}))
+    path_roles = role.PATH_ROLES | {role.MANAGER_ROLE}
+    if roles & path_roles:
+        held = sorted(roles & path_roles)
         checks.append(
             Check(
                 "Path into the role",
@@ -215,8 +309,7 @@ def readiness(background: Mapping[str, Any]) -> list[Check]:
             Check(
                 "Path into the role",
                 "not-met",
-                "People usually come up through "
-                "marketing analyst, forecaster or e-commerce sales roles; one of "
+                f"People usually come up through {role.PATH} roles; one of "
                 "them is the natural next step.",
             )
         )
@@ -225,42 +318,19 @@ def readiness(background: Mapping[str, Any]) -> list[Check]:
             Check(
                 "Path into the role",
                 "unknown",
-                "People usually come up through "
-                "marketing analyst, forecaster or e-commerce sales roles.",
+                f"People usually come up through {role.PATH} roles.",
             )
         )
 
-    if hours == "comfortable":
-        checks.append(
-            Check(
-                "Hours",
-                "met",
-                "The job can be stressful, with long and irregular "
-                "hours; you are comfortable with that.",
-            )
-        )
-    elif hours == "sometimes":
-        checks.append(
-            Check(
-                "Hours",
-                "close",
-                "The job can be stressful, with long and irregular "
-                "hours, not always planned: peak season and client problems.",
-            )
-        )
-    elif hours == "avoid":
-        checks.append(
-            Check(
-                "Hours",
-                "not-met",
-                "The job can be stressful, with long and "
-                "irregular hours; weigh that before you aim for it.",
-            )
-        )
-    else:
-        checks.append(
-            Check("Hours", "unknown", "The job can be stressful, with long and irregular hours.")
-        )
+    hours_checks = {
+        "comfortable": ("met", f"{role.HOURS}; you are comfortable with that."),
+        "sometimes": (
+            "close",
+            f"{role.HOURS}, not always planned: peak season and client problems.",
+        ),
+        "avoid": ("not-met", f"{role.HOURS}; weigh that before you aim for it."),
+    }
+    checks.append(Check("Hours", *hours_checks.get(hours, ("unknown", f"{role.HOURS}."))))
     return checks
 
 

@@ -39,11 +39,6 @@ def score(question: Any, answer: Answer) -> float:
     raise TypeError(f"unknown question type {type(question).__name__}")
 
 
-def is_correct(question: Any, answer: Answer) -> bool:
-    """Whether an answer earned full marks (for the review's right/wrong mark)."""
-    return answer is not None and score(question, answer) >= 1.0
-
-
 @dataclass(frozen=True)
 class Result:
     overall: float
@@ -54,12 +49,14 @@ class Result:
 def area_scores(scheme: Scheme, marks: Iterable[tuple[Any, float]]) -> dict[str, float]:
     """Weighted mean mark per area, over the questions of the attempt.
 
-    An area whose questions all have weight 0 (disposition items only) has no
-    score and is left out.
+    Unscored questions (``Question.scored``) count for nothing; an area that
+    has only those (disposition items) has no score and is left out.
     """
     got: dict[str, float] = {}
     most: dict[str, float] = {}
     for question, mark in marks:
+        if not question.scored:
+            continue
         got[question.area] = got.get(question.area, 0.0) + question.weight * mark
         most[question.area] = most.get(question.area, 0.0) + question.weight
     return {d.id: got[d.id] / most[d.id] for d in scheme.dimensions if most.get(d.id)}

@@ -340,3 +340,31 @@ def test_broken_or_deleted_file_keeps_the_last_good_bank(bank_file, caplog):
     assert source.current() is good
     bank_file.write_text(TEXT)
     assert source.current() is not good and source.error is None
+
+
+def test_renamed_readiness_background_is_a_validation_error():
+    text = edited("      - {id: y6-7, label: 6 to 7 years}", "      - {id: y6-to-7, label: 6 to 7}")
+    line = line_of(text, "  - id: experience")
+    assert problems(text) == [
+        f"questions.yaml:{line + 2}: the readiness checks read the choice 'y6-7' of "
+        "background item 'experience'"
+    ]
+    text = edited("  - id: hours\n", "  - id: evenings\n")
+    assert any("the readiness checks need a background item 'hours'" in p for p in problems(text))
+
+
+def test_likert_statements_and_weight_zero_questions_are_not_scored():
+    bank = parse(TEXT, "questions.yaml")
+    likert = next(q for q in bank.questions if q.type == "likert")
+    assert likert.weight == 0 and not likert.scored
+    assert all(q.scored for q in bank.questions if q.type != "likert")
+    weighted = edited(
+        "  - id: cl-pressure-hours\n    area: client\n    type: likert\n    difficulty: easy\n"
+        "    weight: 0",
+        "  - id: cl-pressure-hours\n    area: client\n    type: likert\n    difficulty: easy\n"
+        "    weight: 1",
+    )
+    [problem] = problems(weighted)
+    assert "question 'cl-pressure-hours': a Likert statement describes the taker" in problem
+    single = bank.by_id["cl-checkout-escalation"]
+    assert single.scored and not single.model_copy(update={"weight": 0}).scored

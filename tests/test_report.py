@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from quiz import bundled, report
@@ -169,3 +171,57 @@ def test_standing_is_hidden_until_thirty_attempts():
     retake = report.standing([("Overall", (12, 3, 30))])
     assert retake.rows == (report.Rank("Overall", 45, below=12, level=3),)
     assert report.standing([]).shown is False
+
+
+def test_build_assembles_the_whole_result_page_from_typed_values():
+    from quiz.attempts import Attempt, Item
+
+    bank = load(bundled("questions.yaml"))
+    scored = [q for q in bank.questions if q.scored][:3]
+    likert = next(q for q in bank.questions if not q.scored)
+    items = [
+        Item(1, "v1", scored[0], (0, 1, 2, 3), None, None),
+        Item(2, "v2", scored[1], tuple(range(len(scored[1].options))), 0, 1.0),
+        Item(3, "v3", scored[2], tuple(range(len(scored[2].options))), 0, 0.0),
+        Item(4, "v4", likert, (), 4, 0.75),
+    ]
+    attempt = Attempt(
+        id=1,
+        token="t" * 32,
+        scheme=bank.scheme,
+        mode="assessment",
+        started_at="2026-11-29T10:00:00+00:00",
+        total=4,
+        answered=3,
+        finished_at="2026-11-29T10:20:00+00:00",
+        overall=0.8,
+        verdict_id="strong-fit",
+        areas=areas(technical=0.7),
+        profile={"self_rating": {"technical": 5}, "background": {"degree": "none"}},
+        first=True,
+    )
+    asked = []
+
+    def counts(score, area):
+        asked.append(area)
+        return (10, 2, 40)
+
+    page = report.build(attempt, items, show="missed", percentile_counts=counts)
+    assert page["verdict"].id == "strong-fit" and page["overall"] == 0.8
+    assert [a["dimension"].id for a in page["areas"]] == [
+        "technical",
+        "business",
+        "analytical",
+        "client",
+    ]
+    assert page["counts"] == {"all": 4, "missed": 2}
+    assert [r["status"] for r in page["review"]] == ["unanswered", "wrong"]
+    assert page["review"][0]["key_label"] in ("Right answer", "Best answer")
+    assert asked == [None, "technical", "business", "analytical", "client"]
+    assert page["standing"].rows[0].level == 1  # one of the two equal scores is its own
+    assert page["readiness"][0].status == "not-met"
+    assert page["calibration"][0].kind == "blind-spot"
+    assert "<svg" in str(page["chart"])
+    practice = report.build(dataclasses.replace(attempt, mode="practice"), items)
+    assert practice["standing"] is None and practice["show"] == "all"
+    assert len(practice["review"]) == 4

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from quiz.bank import Likert, Multiple, Numeric, Option, Single, load
-from quiz.scoring import area_scores, band, is_correct, overall_score, result, score, verdict
+from quiz.scoring import area_scores, band, overall_score, result, score, verdict
 
 from .helpers import SMALL_BANK
 
@@ -39,7 +39,6 @@ def test_single_with_weights_scores_the_chosen_weight():
         )
     )
     assert [score(q, i) for i in range(3)] == [1.0, 0.5, 0.0]
-    assert is_correct(q, 0) and not is_correct(q, 1)
 
 
 def multiple(correct=(0, 1), n=5):

@@ -1,0 +1,192 @@
+"""An attempt and its items as small typed values, built in one place.
+
+The store hands over rows; this module turns them into :class:`Attempt` and
+:class:`Item`, used alike by the taker's pages, My results and the instructor's
+statistics. A question version and a scheme never change once stored (their
+hash is their content), so each is rebuilt from its JSON once per process and
+cached by hash. No Flask and no SQL: the store is asked for rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .bank import Question, Scheme, Verdict, question_from_body
+from .scoring import Answer
+
+if TYPE_CHECKING:
+    from .store import Store
+
+_questions: dict[str, Question] = {}
+_schemes: dict[str, Scheme] = {}
+
+
+def question_of(version_hash: str, body: Mapping[str, Any]) -> Question:
+    """The question of a stored version, rebuilt once per process."""
+    question = _questions.get(version_hash)
+    if question is None:
+        question = _questions[version_hash] = question_from_body(dict(body))
+    return question
+
+
+def scheme_of(scheme_hash: str, body: Callable[[str], Mapping[str, Any]]) -> Scheme:
+    """The scheme of a stored hash; ``body(hash)`` gives its JSON, asked only the first time."""
+    scheme = _schemes.get(scheme_hash)
+    if scheme is None:
+        scheme = _schemes[scheme_hash] = Scheme.from_body(dict(body(scheme_hash)))
+    return scheme
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question of an attempt, at its position, with the taker's response if any."""
+
+    position: int  # 1-based
+    version_hash: str
+    question: Question
+    option_order: tuple[int, ...]  # the bank index of each option, in the order shown
+    answer: Answer  # in the question's own terms (bank option indexes, a decimal string)
+    mark: float | None  # 0..1; None when unanswered
+    answered_at: str | None = None
+
+    @property
+    def shown_options(self) -> list[tuple[int, Any]]:
+        """(position on screen, option) in the order the taker sees them."""
+        return [
+            (shown, self.question.options[index]) for shown, index in enumerate(self.option_order)
+        ]
+
+    def form_values(self) -> list[str]:
+        """The stored answer as the form values that would submit it again."""
+        if self.answer is None:
+            return []
+        if self.question.has_options:
+            chosen = self.answer if isinstance(self.answer, list) else [self.answer]
+            return [str(self.option_order.index(i)) for i in chosen]
+        return [str(self.answer)]
+
+    @property
+    def status(self) -> str:
+        """For the review: 'unscored', 'unanswered', 'right', 'partial' or 'wrong'."""
+        if not self.question.scored:
+            return "unscored"
+        if self.answer is None:
+            return "unanswered"
+        if self.mark >= 1:
+            return "right"
+        return "partial" if self.mark > 0 else "wrong"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """An attempt as the taker's pages and My results see it.
+
+    Scores are fractions 0..1; times are ISO 8601 strings in UTC.
+    """
+
+    id: int
+    token: str
+    scheme: Scheme
+    mode: str  # 'assessment' or 'practice'
+    started_at: str
+    total: int  # questions in the attempt
+    answered: int
+    position: int = 1  # the screen a resume lands on (total + 1: the finish screen)
+    display_name: str | None = None
+    profile: Mapping[str, Any] = field(default_factory=dict)
+    finished_at: str | None = None
+    overall: float | None = None
+    verdict_id: str | None = None
+    areas: Mapping[str, float] = field(default_factory=dict)  # area id -> score
+    first: bool = False  # the taker's first finished assessment, which percentiles count
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
+
+    @property
+    def practice(self) -> bool:
+        return self.mode == "practice"
+
+    @property
+    def self_rating(self) -> Mapping[str, int]:
+        """Area id -> the taker's rating of themselves, 1..5."""
+        return self.profile.get("self_rating", {})
+
+    @property
+    def background(self) -> Mapping[str, Any]:
+        """Background item id -> choice id (a list of them for items with several)."""
+        return self.profile.get("background", {})
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """The verdict rule of a finished attempt, as its scheme words it."""
+        return next((v for v in self.scheme.verdicts if v.id == self.verdict_id), None)
+
+
+def attempt_from_row(row: Mapping[str, Any], scheme: Scheme) -> Attempt:
+    """An Attempt from a row of ``Store.attempt`` or ``Store.taker_attempts``."""
+    return Attempt(
+        id=row["id"],
+        token=row["token"],
+        scheme=scheme,
+        mode=row["mode"],
+        started_at=row["started_at"],
+        total=row["total"],
+        answered=row["answered"],
+        position=row["position"],
+        display_name=row["display_name"],
+        profile=row.get("profile") or {},
+        finished_at=row["finished_at"],
+        overall=row["overall"],
+        verdict_id=row["verdict"],
+        areas=row.get("areas") or {},
+        first=bool(row.get("first")),
+    )
+
+
+def item_from_row(row: Mapping[str, Any]) -> Item:
+    """An Item from a row of ``Store.items``."""
+    return Item(
+        position=row["position"],
+        version_hash=row["version_hash"],
+        question=question_of(row["version_hash"], row["body"]),
+        option_order=tuple(row["option_order"] or ()),
+        answer=row["answer"],
+        mark=row["score"],
+        answered_at=row["answered_at"],
+    )
+
+
+# --- asking the store -------------------------------------------------------------
+
+
+def load(store: Store, token: str) -> Attempt | None:
+    """The attempt with this token, or None."""
+    row = store.attempt(token)
+    if row is None:
+        return None
+    if row["finished_at"] and "areas" not in row:
+        row["areas"] = store.area_scores(row["id"])
+    return attempt_from_row(row, scheme_of(row["scheme_hash"], lambda _hash: row["scheme_body"]))
+
+
+def of_taker(store: Store, taker: str) -> list[Attempt]:
+    """A taker's attempts, oldest first."""
+    return [
+        attempt_from_row(row, scheme_of(row["scheme_hash"], store.scheme_body))
+        for row in store.taker_attempts(taker)
+    ]
+
+
+def items(store: Store, attempt: Attempt) -> list[Item]:
+    """The attempt's items in order."""
+    return [item_from_row(row) for row in store.items(attempt.id)]
+
+
+def item(store: Store, attempt: Attempt, position: int) -> Item | None:
+    """The attempt's item at ``position`` (1-based), or None if it has none there."""
+    rows = store.items(attempt.id, position) if position >= 1 else []
+    return item_from_row(rows[0]) if rows else None
