@@ -17,21 +17,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from quiz import bundled, create_app
+from quiz import attempts, bundled, create_app
 from quiz.store import Store
 
 
 def attempt_questions(store: Store, token: str) -> set[str]:
-    attempt = store.attempt(token)
-    return {
-        row["question_id"]
-        for row in store.db.query(
-            "SELECT v.question_id FROM attempt_items AS i "
-            "JOIN question_versions AS v ON v.hash = i.version_hash "
-            "WHERE i.attempt_id = ? AND json_extract(v.body, '$.weight') > 0",
-            [attempt["id"]],
-        )
-    }
+    """The ids of the scored questions of an attempt."""
+    items = attempts.items(store, attempts.load(store, token))
+    return {item.question.id for item in items if item.question.scored}
 
 
 def main() -> int:

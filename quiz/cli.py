@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import getpass
 import os
-import re
 import sys
+from pathlib import Path
 
 import click
 
-from . import bundled, create_app
-from .auth import hash_password, password_problem
+from . import accounts, bundled, create_app, editor, moodle
 from .bank import BankError, load
 from .lint import counts, lint
+from .revisions import BankRevisions, Conflict, Invalid
 from .store import Store, StoreError
 from .store import restore as restore_backup
 
@@ -45,7 +46,7 @@ def serve(host: str, port: int) -> None:
 )
 def validate(path: str | None, strict: bool) -> None:
     """Check a question bank; list every problem, or print its counts."""
-    path = path or os.environ.get("QUIZ_QUESTIONS") or str(bundled("questions.yaml"))
+    path = path or _bank_path()
     try:
         bank = load(path)
         problems = lint(bank) if strict else []
@@ -73,7 +74,16 @@ def init_db() -> None:
         store.close()
 
 
-USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except OSError:  # no login name in this environment (a container, say)
+        return "command line"
+
+
+def _bank_path() -> str:
+    """The bank the app would serve: QUIZ_QUESTIONS, else the bundled one."""
+    return os.environ.get("QUIZ_QUESTIONS") or str(bundled("questions.yaml"))
 
 
 def _read_password() -> str:
@@ -84,26 +94,19 @@ def _read_password() -> str:
 
 
 def _set_password(username: str, must_exist: bool) -> None:
-    if not USERNAME.fullmatch(username):
-        raise click.BadParameter(
-            "use lowercase letters, digits, dots, hyphens and underscores (up to 64)",
-            param_hint="USERNAME",
-        )
+    problem = accounts.username_problem(username)
+    if problem:
+        raise click.BadParameter(problem, param_hint="USERNAME")
     app = create_app()
     store = Store(app.config["DATABASE"])
     try:
-        exists = store.password_hash(username) is not None
-        if must_exist and not exists:
-            raise click.ClickException(f"there is no instructor '{username}'")
-        if not must_exist and exists:
-            raise click.ClickException(
-                f"instructor '{username}' already exists; use 'quiz set-password {username}'"
-            )
-        password = _read_password()
-        problem = password_problem(password)
+        # Before the password is asked for: a wrong name should not cost typing it twice.
+        problem = accounts.account_problem(store, username, new=not must_exist)
         if problem:
             raise click.ClickException(problem)
-        store.set_instructor(username, hash_password(password))
+        accounts.set_password(store, username, _read_password(), new=not must_exist)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         store.close()
     click.echo(f"{'Password changed for' if must_exist else 'Created instructor'} {username}.")
@@ -189,13 +192,19 @@ def restore(path: str) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--area", help="The area of questions whose category matches none.")
 @click.option("--dry-run", is_flag=True, help="Show what would be added; change nothing.")
-def import_questions(file: str, area: str | None, dry_run: bool) -> None:
-    """Add the questions of a GIFT or Moodle XML file to the bank, keeping its comments."""
-    from pathlib import Path
+@click.option(
+    "--author",
+    default=_login_name,
+    show_default="your login name",
+    help="Who the bank's history names for this change.",
+)
+def import_questions(file: str, area: str | None, dry_run: bool, author: str) -> None:
+    """Add the questions of a GIFT or Moodle XML file to the bank, keeping its comments.
 
-    from . import editor, moodle
-
-    path = Path(os.environ.get("QUIZ_QUESTIONS") or bundled("questions.yaml"))
+    The change is saved as a revision of the bank, as an instructor's import in
+    the browser is.
+    """
+    path = _bank_path()
     bank = load(path)
     if area and area not in {d.id for d in bank.dimensions}:
         raise click.BadParameter(
@@ -209,12 +218,25 @@ def import_questions(file: str, area: str | None, dry_run: bool) -> None:
     made, unusable = moodle.to_bank(found, bank, area)
     skipped = sorted(skipped + unusable, key=lambda s: s.line)
     if made and not dry_run:
-        text = path.read_text(encoding="utf-8")
-        change = editor.edit(lambda doc: [editor.put_question(doc, q) for q in made])
+        app = create_app({"QUESTIONS": path})
+        store = Store(app.config["DATABASE"])
         try:
-            editor.save(path, editor.sha(text), change)
-        except (BankError, editor.Conflict) as exc:
-            raise click.ClickException(f"nothing imported: {exc}") from None
+            revisions = BankRevisions(path, store)
+            _, base = revisions.current()
+            outcome = revisions.edit(
+                base,
+                lambda doc: [editor.put_question(doc, q) for q in made],
+                author,
+                f"Imported {len(made)} question{'s' if len(made) != 1 else ''} "
+                f"from {Path(file).name}",
+            )
+        finally:
+            store.close()
+        if isinstance(outcome, Invalid):
+            problems = "; ".join(str(p) for p in outcome.problems)
+            raise click.ClickException(f"nothing imported: {problems}")
+        if isinstance(outcome, Conflict):
+            raise click.ClickException("nothing imported: the bank changed meanwhile; try again")
     click.echo(moodle.summary(file, fmt, made, skipped, dry_run))
 
 
@@ -228,11 +250,8 @@ def import_questions(file: str, area: str | None, dry_run: bool) -> None:
 )
 def export_questions(fmt: str, output: str | None) -> None:
     """Write the bank in Moodle's GIFT or XML format, for Moodle to import."""
-    from . import moodle
-
-    path = os.environ.get("QUIZ_QUESTIONS") or str(bundled("questions.yaml"))
     try:
-        bank = load(path)
+        bank = load(_bank_path())
     except BankError as exc:
         raise click.ClickException(str(exc)) from None
     text, notes = moodle.to_gift(bank) if fmt == "gift" else moodle.to_xml(bank)

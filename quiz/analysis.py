@@ -1,0 +1,132 @@
+"""Item analysis for instructors: statistics per question version, summaries, flags.
+
+Reads the sums the store keeps as attempts finish (so the cost does not grow
+with the number of attempts) and hands them to ``stats``, which computes
+facility, discrimination, alpha and the rest as Moodle's quiz statistics
+report does (docs/statistics.md). No Flask and no SQL here: the store is asked.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from . import stats
+from .attempts import question_of
+from .bank import Bank
+
+if TYPE_CHECKING:
+    from .store import Store
+
+
+def item_analysis(store: Store, bank: Bank | None) -> dict[str, Any]:
+    """Item statistics per question version, and summaries of the test and each area.
+
+    Returns a dict for the statistics page: ``items`` (one dict per version:
+    version, q, area, stats (stats.ItemStats), current, options; current versions
+    first, in bank order), ``test`` and ``areas`` (stats.Summary or None, per
+    area name), ``attempts`` (finished assessments) and ``form_attempts`` (how
+    many share the largest form, on which alpha rests). Likert self-descriptions
+    and other unscored questions are not in the store's sums, so not here.
+    """
+    sums = store.item_sums()
+    bodies = store.versions([row["version_hash"] for row in sums])
+    current = {bank.versions[q.id][0]: q.id for q in bank.questions} if bank else {}
+    chosen = _option_counts(store.option_counts())
+
+    items = []
+    for row in sums:
+        q = question_of(row["version_hash"], bodies[row["version_hash"]])
+        if not q.scored:  # a version stored before Likert statements were never scored
+            continue
+        result = stats.item_stats(
+            stats.ItemSums(
+                row["n"],
+                row["max_mark"],
+                row["sum_x"],
+                row["sum_x2"],
+                row["sum_t"],
+                row["sum_t2"],
+                row["sum_xt"],
+            )
+        )
+        items.append(
+            {
+                "version": row["version_hash"],
+                "q": q,
+                "area": row["area"],
+                "stats": result,
+                "current": row["version_hash"] in current,
+                "options": _option_rows(q, chosen.get(row["version_hash"], Counter()), result.n),
+            }
+        )
+    order = {qid: i for i, qid in enumerate(current.values())}
+    items.sort(key=lambda i: (not i["current"], order.get(i["q"].id, 0), i["q"].id))
+
+    moments = store.score_moments()
+    form = store.largest_form()
+    totals, form_items = store.form_sums(form[0]) if form else ([], [])
+
+    def summarise(area: str) -> stats.Summary | None:
+        if area not in moments:
+            return None
+        form_data = None
+        for scope, n, sum_t, sum_t2, max_total in totals:
+            if scope == area and max_total:
+                kept = [
+                    (n_i, s, sq) for item_area, n_i, s, sq in form_items if area in ("", item_area)
+                ]
+                form_data = stats.Form(
+                    n,
+                    sum_t,
+                    sum_t2,
+                    [stats.variance(n_i, s, sq) for n_i, s, sq in kept],
+                    max_total,
+                    [n_i for n_i, _, _ in kept],
+                )
+        return stats.summary(moments[area], form_data)
+
+    areas = [(d.id, d.name) for d in bank.dimensions] if bank else []
+    return {
+        "items": items,
+        "test": summarise(""),
+        "areas": [(name, summarise(area)) for area, name in areas],
+        "attempts": moments[""][0] if "" in moments else 0,
+        "form_attempts": form[1] if form else 0,
+    }
+
+
+def current_flags(store: Store, bank: Bank | None) -> dict[str, list[str]]:
+    """The statistics flags of each question's current version, by question id
+    (only questions that have any)."""
+    return {
+        i["q"].id: list(i["stats"].flags)
+        for i in item_analysis(store, bank)["items"]
+        if i["current"] and i["stats"].flags
+    }
+
+
+def _option_counts(rows: Iterable[tuple[str, int, int]]) -> dict[str, Counter[int]]:
+    """How often each option (by its index in the bank) was chosen, per version."""
+    counts: dict[str, Counter[int]] = defaultdict(Counter)
+    for version, option, count in rows:
+        counts[version][option] += count
+    return counts
+
+
+def _option_rows(q: Any, counts: Counter[int], n: int) -> list[dict[str, Any]]:
+    """Per option: its text, times chosen, share of the version's attempts (0..1),
+    whether it is right (the best option, for weighted items) and its weight."""
+    if not q.has_options:
+        return []
+    return [
+        {
+            "text": option.text,
+            "count": counts[i],
+            "share": counts[i] / n if n else 0,
+            "right": q.option_score(i) >= 1 if q.type == "single" else i in q.correct_indexes,
+            "score": option.score,
+        }
+        for i, option in enumerate(q.options)
+    ]

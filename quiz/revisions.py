@@ -1,0 +1,159 @@
+"""Saving the question bank as revisions: the one workflow behind every change of the file.
+
+The browser's question editor, raw editor, settings, import and restore, and
+``quiz import`` on the command line all save through :class:`BankRevisions`:
+read the file, check that it is still the version the change was made from,
+validate the result, write it atomically, record the revision with its author,
+and make the app serve it at once. A save answers with a value, never a page:
+:class:`Saved`, :class:`Conflict` (with the diff of what changed meanwhile) or
+:class:`Invalid` (with the validator's problems). No Flask here.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import editor
+from .bank import BankError, BankSource, Problem
+
+if TYPE_CHECKING:
+    from .store import Store
+
+OUTSIDE = "outside the app"  # the author of a change nobody made through the app
+
+DiffLine = tuple[str, str]  # (kind, line): kind is 'meta', 'add', 'del' or 'same'
+
+
+@dataclass(frozen=True)
+class Saved:
+    """The file was saved (``revision`` is its new revision's id), or nothing changed (None)."""
+
+    revision: int | None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """The file changed since the change was made; ``diff`` shows from that version to now."""
+
+    diff: list[DiffLine]
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """The change would break the bank; the file is untouched."""
+
+    problems: list[Problem]
+
+
+SaveResult = Saved | Conflict | Invalid
+
+
+def diff(old: str, new: str, old_name: str, new_name: str) -> list[DiffLine]:
+    """A unified diff (two lines of context) as (kind, line) pairs for a template to colour."""
+    lines = []
+    for line in difflib.unified_diff(
+        old.splitlines(), new.splitlines(), old_name, new_name, lineterm="", n=2
+    ):
+        if line.startswith(("---", "+++", "@@")):
+            kind = "meta"
+        elif line.startswith("+"):
+            kind = "add"
+        elif line.startswith("-"):
+            kind = "del"
+        else:
+            kind = "same"
+        lines.append((kind, line))
+    return lines
+
+
+class BankRevisions:
+    """The bank file at ``path`` and its history of revisions in ``store``.
+
+    ``source``, when given, is the app's cached bank: it is refreshed after a
+    save so that the next request already serves the new file.
+    """
+
+    def __init__(self, path: str | Path, store: Store, source: BankSource | None = None):
+        self.path = Path(path)
+        self.store = store
+        self.source = source
+
+    def current(self) -> tuple[str, str]:
+        """The file's text and sha256, recorded as a revision if the history lacks it.
+
+        That is how edits made outside the app (a text editor, a git pull) show
+        up in the history, under the author "outside the app".
+        """
+        text = self.path.read_text(encoding="utf-8")
+        digest = editor.sha(text)
+        latest = self.store.latest_revision()
+        if latest is None or latest["sha"] != digest:
+            message = "The file as the app first found it" if latest is None else None
+            self.store.add_revision(digest, OUTSIDE, message or "Changed outside the app", text)
+        return text, digest
+
+    def save(
+        self, base: str, change: Callable[[str], str], author: str, message: str
+    ) -> SaveResult:
+        """Apply ``change`` (old text to new text) to the file if its sha is still ``base``.
+
+        Raises editor.EditError when the change itself cannot be made (an
+        unknown question id, say); every other refusal is a returned value.
+        """
+        self.current()  # the file as it is now, if the history has not seen it yet
+        try:
+            old, new = editor.save(self.path, base, change)
+        except editor.Conflict:
+            self.current()  # the newer file becomes a revision, so the diff can show it
+            return Conflict(self._conflict_diff(base))
+        except BankError as exc:
+            return Invalid(exc.problems)
+        if old == new:
+            return Saved(None)
+        revision = self.store.add_revision(editor.sha(new), author, message, new)
+        if self.source is not None:
+            self.source.refresh()
+        return Saved(revision)
+
+    def edit(
+        self, base: str, operation: Callable[[Any], Any], author: str, message: str
+    ) -> SaveResult:
+        """:meth:`save` with an operation on the parsed document (see ``editor``)."""
+        return self.save(base, editor.edit(operation), author, message)
+
+    def restore(self, revision_id: int, base: str, author: str) -> SaveResult | None:
+        """Make an old revision's text the file again, as a new revision (None: no such one)."""
+        shown = self.store.revision(revision_id)
+        if shown is None:
+            return None
+        return self.save(
+            base, lambda _old: shown["text"], author, f"Restored revision {revision_id}"
+        )
+
+    def revision_diff(self, revision_id: int) -> tuple[dict[str, Any], list[DiffLine]] | None:
+        """A revision and its diff from the revision before it (None: no such revision)."""
+        shown = self.store.revision(revision_id)
+        if shown is None:
+            return None
+        before = self.store.previous_revision(revision_id)
+        return shown, diff(
+            before["text"] if before else "",
+            shown["text"],
+            f"revision {before['id']}" if before else "nothing",
+            f"revision {revision_id}",
+        )
+
+    def _conflict_diff(self, base: str) -> list[DiffLine]:
+        known = self.store.revision_by_sha(base)
+        if known is None:
+            return [("meta", "The version you started from is not in the history.")]
+        return diff(
+            known["text"],
+            self.path.read_text(encoding="utf-8"),
+            f"the version you opened (revision {known['id']})",
+            "the file now",
+        )
