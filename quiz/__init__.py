@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import sqlite3
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from . import web
 from .bank import BankSource
-from .store import SCHEMA_VERSION, Store
+from .store import SCHEMA_VERSION, StorageUnavailable, Store
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -84,9 +83,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     web.init_app(app)
 
-    from . import auth, history, instructor, results, taker
+    from . import instructor, taker
+    from .instructor import login
+    from .taker import history
 
-    for blueprint in (taker.bp, history.bp, auth.bp, instructor.bp, results.bp):
+    for blueprint in (taker.bp, history.bp, login.bp, instructor.bp):
         app.register_blueprint(blueprint)
     return app
 
@@ -103,16 +104,14 @@ def _prepare_database(app: Flask) -> None:
     try:
         try:
             store.migrate()
-        except sqlite3.OperationalError as exc:
-            if web.storage_problem(exc) is None or store.schema_version() != SCHEMA_VERSION:
+        except StorageUnavailable as exc:
+            if store.schema_version() != SCHEMA_VERSION:
                 raise
             log.error("cannot write to %s (%s); serving read-only", app.config["DATABASE"], exc)
             return
         try:
             store.purge(web.retention_cutoff(app.config))
-        except sqlite3.OperationalError as exc:
-            if web.storage_problem(exc) is None:
-                raise
+        except StorageUnavailable as exc:
             log.error("cannot apply retention to %s: %s", app.config["DATABASE"], exc)
     finally:
         store.close()

@@ -6,10 +6,11 @@ htmx) a block of it, friendly error pages and the security headers.
 
 from __future__ import annotations
 
-import sqlite3
+import csv
+import io
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .bank import Bank
 from .scoring import percent
-from .store import Store
+from .store import StorageUnavailable, Store
 from .text import markdown, markdown_inline
 
 MESSAGES = {
@@ -75,6 +76,11 @@ def purge_if_due() -> None:
         store().purge(retention_cutoff(current_app.config))
 
 
+def current_instructor() -> str | None:
+    """The username of the instructor logged in on this session, or None."""
+    return session.get("instructor")
+
+
 def current_bank() -> Bank | None:
     return current_app.extensions["quiz.bank"].current()
 
@@ -112,12 +118,10 @@ def limit_body() -> None:
 
 def _end_transaction(_exc: BaseException | None) -> None:
     """A request that failed halfway must not leave the reused connection in a transaction."""
-    opened = getattr(current_app.extensions["quiz.connections"], "store", None)
-    if opened is not None and opened.db.conn.in_transaction:
-        try:
-            opened.db.execute("ROLLBACK")
-        except sqlite3.Error:  # the connection is broken: open a new one next time
-            current_app.extensions["quiz.connections"].store = None
+    local = current_app.extensions["quiz.connections"]
+    opened = getattr(local, "store", None)
+    if opened is not None and not opened.rollback_if_open():
+        local.store = None  # the connection is broken: open a new one next time
 
 
 def _start_clock() -> None:
@@ -170,24 +174,11 @@ STORAGE_MESSAGES = {
 }
 
 
-def storage_problem(exc: BaseException) -> str | None:
-    """Which kind of storage failure an SQLite error is: 'readonly', 'full', 'locked' or None."""
-    text = str(exc).lower()
-    if "readonly" in text or "read-only" in text:
-        return "readonly"
-    if "full" in text:
-        return "full"
-    if "locked" in text or "busy" in text:
-        return "locked"
-    return None
-
-
-def _storage_error(exc: sqlite3.OperationalError) -> Response:
-    kind = storage_problem(exc)
-    if kind is None:
-        return _unexpected_error(exc)
-    current_app.logger.error("storage %s on %s %s: %s", kind, request.method, request.path, exc)
-    response = render("error.html", status=503, code=503, message=STORAGE_MESSAGES[kind])
+def _storage_error(exc: StorageUnavailable) -> Response:
+    current_app.logger.error(
+        "storage %s on %s %s: %s", exc.kind, request.method, request.path, exc.__cause__ or exc
+    )
+    response = render("error.html", status=503, code=503, message=STORAGE_MESSAGES[exc.kind])
     response.headers["Retry-After"] = "60"
     return response
 
@@ -195,6 +186,54 @@ def _storage_error(exc: sqlite3.OperationalError) -> Response:
 def _unexpected_error(exc: Exception) -> Response:
     current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
     return _error_page(InternalServerError())
+
+
+def csv_cell(value: Any) -> Any:
+    """A value for a CSV cell that a spreadsheet will not run as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def download(body: str | Iterable[str], mimetype: str, filename: str) -> Response:
+    """A file to save rather than a page to show (``body`` may be a generator, streamed)."""
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def csv_stream(
+    header: list[str], rows: Callable[[Store], Iterable[list[Any]]], filename: str
+) -> Response:
+    """CSV written row by row as the client reads it: memory stays flat however many rows.
+
+    ``rows`` gets a store of the stream's own, which lives as long as the stream
+    does (the request's connection is reused by the next request meanwhile).
+    """
+    path = current_app.config["DATABASE"]
+
+    def generate() -> Iterator[str]:
+        db = Store(path)
+        try:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(header)
+            for n, row in enumerate(rows(db), start=1):
+                writer.writerow(row)
+                if n % 500 == 0:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+            yield buffer.getvalue()
+        finally:
+            db.close()
+
+    return download(generate(), "text/csv", filename)
+
+
+def dated(name: str, extension: str) -> str:
+    """A download's file name with today's date: name-2026-11-29.csv."""
+    return f"{name}-{datetime.now(UTC).strftime('%Y-%m-%d')}.{extension}"
 
 
 def percent_label(fraction: float) -> str:
@@ -220,7 +259,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_start_clock)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _error_page)
-    app.register_error_handler(sqlite3.OperationalError, _storage_error)
+    app.register_error_handler(StorageUnavailable, _storage_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.context_processor(_page_globals)
     app.add_template_filter(markdown, "markdown")

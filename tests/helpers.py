@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from quiz import web
+from quiz.analysis import item_analysis
 from quiz.bank import question_from_body
 from quiz.store import Store
 
@@ -118,7 +120,7 @@ def count_responses(app) -> int:
 
 def log_in(app, client, username: str = "ann", password: str = "correct horse battery"):
     """Make an instructor account and log the client in as them."""
-    from quiz.auth import hash_password
+    from quiz.accounts import hash_password
 
     store = Store(app.config["DATABASE"])
     try:
@@ -142,3 +144,9 @@ def form_fields(html: str | bytes, marker: str) -> dict[str, str]:
     html = html[start if start >= 0 else html.index(marker) :]
     html = html[: html.index("</form>")]
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+def analysis():
+    """The statistics page's item analysis, from the request's store and bank
+    (call it inside ``app.test_request_context()``)."""
+    return item_analysis(web.store(), web.current_bank())

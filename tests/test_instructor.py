@@ -149,6 +149,7 @@ def edit_form(client, qid):
     return html, {**fields, **values}
 
 
+@pytest.mark.full_bank
 def test_editing_a_question_saves_the_file_keeps_comments_and_records_a_revision(
     app, teacher, bank_file
 ):
@@ -286,6 +287,7 @@ def test_live_validation_and_preview(app, teacher):
     assert page.lstrip().startswith("<!doctype html>") and "How many?" in page
 
 
+@pytest.mark.full_bank
 def test_raw_editor_validates_refuses_broken_yaml_and_saves(app, teacher, bank_file):
     page = teacher.get("/instructor/raw").data.decode()
     fields = form_fields(page, 'action="/instructor/raw"')
@@ -314,6 +316,7 @@ def test_raw_editor_validates_refuses_broken_yaml_and_saves(app, teacher, bank_f
     assert stale.status_code == 409
 
 
+@pytest.mark.full_bank
 def test_settings_areas_and_verdicts_forms(app, teacher, bank_file):
     page = teacher.get("/instructor/settings").data.decode()
     fields = form_fields(page, "general")
@@ -396,6 +399,7 @@ def test_revisions_show_outside_edits_and_can_be_restored(app, teacher, bank_fil
     assert '<span class="diff-add">+  minutes: 35' in second
 
 
+@pytest.mark.full_bank
 def test_a_broken_file_is_shown_to_instructors_while_the_last_good_bank_serves(
     app, teacher, bank_file, client
 ):

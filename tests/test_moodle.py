@@ -201,27 +201,28 @@ def comparable(question, *, unit=True, difficulty=True):
 
 
 def empty_bank():
-    """The bundled bank's settings and areas with one likert question per area (not exported)."""
+    """The bundled bank's settings and areas with one placeholder question per area, so
+    that each area has a scored question (Likert statements are never scored)."""
     text = bundled("questions.yaml").read_text()
     head = text.split("\nquestions:\n")[0].replace("  draw: 12 ", "  # draw: 12 ")  # no pools yet
-    likerts = "".join(
-        f"  - id: {d.id[:2]}-placeholder\n    area: {d.id}\n    type: likert\n"
+    placeholders = "".join(
+        f"  - id: {d.id[:2]}-placeholder\n    area: {d.id}\n    type: numeric\n    answer: 1\n"
         f"    prompt: I am a placeholder.\n    explanation: Only for the test.\n"
         for d in BANK.dimensions
     )
-    return head, likerts
+    return head, placeholders
 
 
 @pytest.mark.parametrize("writer, keeps_all", [(to_xml, True), (to_gift, False)])
 def test_export_then_import_gives_back_the_same_questions(writer, keeps_all):
     text, notes = writer(BANK)
     assert len(notes) == 8 and all("likert" in n for n in notes)
-    head, likerts = empty_bank()
-    target = parse(head + "\nquestions:\n" + likerts)
+    head, placeholders = empty_bank()
+    target = parse(head + "\nquestions:\n" + placeholders)
     found, skipped = read(text.encode())[1:]
     made, unusable = to_bank(found, target)
     assert skipped == [] and unusable == []
-    doc = editor.load(head + "\nquestions:\n" + likerts)
+    doc = editor.load(head + "\nquestions:\n" + placeholders)
     for data in made:
         editor.put_question(doc, data)
     rebuilt = parse(editor.dump(doc))
@@ -246,8 +247,11 @@ def test_gift_export_is_what_moodle_reads():
 # --- the command line ------------------------------------------------------------------------
 
 
-def test_cli_import_dry_run_then_import_keeps_the_comments(monkeypatch, bank_file):
+@pytest.mark.full_bank
+def test_cli_import_dry_run_then_import_keeps_the_comments(monkeypatch, bank_file, tmp_path):
     monkeypatch.setenv("QUIZ_QUESTIONS", str(bank_file))
+    monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path))  # the revision's database
+    monkeypatch.delenv("QUIZ_DATABASE", raising=False)
     before = bank_file.read_text()
     runner = CliRunner()
     dry = runner.invoke(main, ["import", str(DATA / "moodle-export.xml"), "--dry-run"])

@@ -14,10 +14,9 @@ import pytest
 from quiz import scoring
 from quiz.bank import Scheme, question_from_body, version_hash
 from quiz.draw import draw
-from quiz.results import analysis
 from quiz.store import Store
 
-from .helpers import Taker, log_in
+from .helpers import Taker, analysis, log_in
 
 
 def seed(app, abilities, finish=True, start="2026-11-0"):
@@ -98,6 +97,7 @@ def test_results_list_filters_sorts_and_pages(app, teacher):
     )
 
 
+@pytest.mark.full_bank
 def test_csv_exports_stream_every_matching_row(app, teacher):
     seed(app, [0.2, 0.9])
     response = teacher.get("/instructor/results/attempts.csv")
@@ -169,6 +169,7 @@ def pooled_alpha(items, totals):
     return p / (p - 1) * (1 - expected / var_t)
 
 
+@pytest.mark.full_bank
 def test_item_analysis_matches_a_brute_force_computation(app):
     seed(app, [0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 0.5, 0.65])
     with app.test_request_context():
@@ -198,6 +199,7 @@ def test_item_analysis_matches_a_brute_force_computation(app):
     assert all(s.items == 12 for _, s in result["areas"])
 
 
+@pytest.mark.full_bank
 def test_statistics_page_shows_figures_and_option_counts(app, teacher):
     seed(app, [0.2, 0.5, 0.8, 0.95])
     html = teacher.get("/instructor/statistics").data.decode()

@@ -476,7 +476,7 @@ def test_practice_shows_right_or_wrong_and_the_explanation_after_each_answer(app
 
 
 def test_practice_is_labelled_and_never_compared_or_counted(app, client):
-    from quiz.results import analysis
+    from .helpers import analysis
 
     result = Taker(client).complete(app, "practice")
     assert "Practice · " in result and "practice is never compared" in result

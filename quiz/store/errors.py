@@ -27,10 +27,7 @@ class StoreError(Exception):
     """The database cannot be used (newer schema, unreadable file, storage unavailable)."""
 
 
-# Also an sqlite3.OperationalError, with its kind in words in the message, so that callers
-# which still catch that and read its text (web.storage_problem) keep working until they
-# catch StorageUnavailable instead.
-class StorageUnavailable(StoreError, sqlite3.OperationalError):
+class StorageUnavailable(StoreError):
     """The storage cannot take a write now. ``kind`` is 'readonly', 'full' or 'locked'."""
 
     def __init__(self, kind: str):
@@ -41,8 +38,6 @@ class StorageUnavailable(StoreError, sqlite3.OperationalError):
 def storage_kind(exc: BaseException) -> str | None:
     """'readonly', 'full' or 'locked' for an SQLite error saying the storage cannot take a
     write now; None for any other error (a constraint, a bug in a query)."""
-    if isinstance(exc, StorageUnavailable):
-        return exc.kind
     if not isinstance(exc, sqlite3.OperationalError):
         return None
     text = str(exc).lower()
@@ -59,8 +54,6 @@ def storage_kind(exc: BaseException) -> str | None:
 def _translating() -> Iterator[None]:
     try:
         yield
-    except StorageUnavailable:
-        raise
     except sqlite3.OperationalError as exc:
         kind = storage_kind(exc)
         if kind is None:

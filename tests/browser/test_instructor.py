@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from quiz.auth import hash_password
+from quiz.accounts import hash_password
 from quiz.store import Store
 
 from .test_report import finish_attempt

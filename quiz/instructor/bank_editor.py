@@ -1,28 +1,36 @@
-"""The instructor's bank editor: questions, raw YAML, settings, areas, verdicts and revisions.
+"""The instructor's bank editor: questions, raw YAML, import, settings, areas, verdicts, revisions.
 
-Every form carries ``base``, the hash of the file it was built from. A save
-over a newer file is refused with a 409 that shows what changed; a save that
-would break the bank is refused with its line and message. Either way the
-file is untouched and what the instructor typed stays in the form.
+Every form carries ``base``, the hash of the file it was built from. Saves go
+through ``revisions.BankRevisions``: a save over a newer file is refused with
+a 409 that shows what changed; a save that would break the bank is refused
+with its line and message. Either way the file is untouched and what the
+instructor typed stays in the form.
 """
 
 from __future__ import annotations
 
 import base64
-import difflib
+import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 
-from . import answers, editor, lint
-from .auth import current_instructor, login_required
-from .bank import DIFFICULTIES, QUESTION_TYPES, BankError, check_question, parse, plain
-from .web import current_bank, is_htmx, render, render_fragment, store
-
-bp = Blueprint("instructor", __name__, url_prefix="/instructor")
-bp.before_request(login_required(lambda: None))
+from .. import answers, editor, lint, moodle
+from ..analysis import current_flags
+from ..bank import (
+    DIFFICULTIES,
+    QUESTION,
+    QUESTION_TYPES,
+    BankError,
+    check_question,
+    parse,
+    plain,
+)
+from ..report import REVIEW_LABELS
+from ..revisions import BankRevisions, Conflict, Invalid, SaveResult
+from ..web import current_bank, current_instructor, is_htmx, render, render_fragment, store
+from . import bp
 
 NEW_KINDS = {
     "single": "Single best answer",
@@ -34,95 +42,40 @@ NEW_KINDS = {
 OPTION_ROWS = 8
 
 
-def _path() -> Path:
-    return Path(current_app.config["QUESTIONS"])
-
-
-def _text() -> str:
-    return _path().read_text(encoding="utf-8")
-
-
-def _current() -> tuple[str, str]:
-    """The file's text and hash, recording it as a revision if the app has not seen it.
-
-    That is how edits made outside the app (an editor, a git pull) show up in the history.
-    """
-    text = _text()
-    digest = editor.sha(text)
-    latest = store().latest_revision()
-    if latest is None or latest["sha"] != digest:
-        first = latest is None
-        store().add_revision(
-            digest,
-            "outside the app",
-            "The file as the app first found it" if first else "Changed outside the app",
-            text,
-        )
-    return text, digest
-
-
-def _diff(old: str, new: str, old_name: str, new_name: str) -> list[tuple[str, str]]:
-    """A unified diff as (kind, line) pairs for the template to colour."""
-    lines = []
-    for line in difflib.unified_diff(
-        old.splitlines(), new.splitlines(), old_name, new_name, lineterm="", n=2
-    ):
-        kind = (
-            "meta"
-            if line.startswith(("---", "+++", "@@"))
-            else "add"
-            if line.startswith("+")
-            else "del"
-            if line.startswith("-")
-            else "same"
-        )
-        lines.append((kind, line))
-    return lines
-
-
-def _conflict_diff(base: str) -> list[tuple[str, str]]:
-    current = _text()
-    known = store().revision_by_sha(base)
-    if known is None:
-        return [("meta", "The version you started from is not in the history.")]
-    return _diff(
-        known["text"], current, f"the version you opened (revision {known['id']})", "the file now"
+def _revisions() -> BankRevisions:
+    return BankRevisions(
+        current_app.config["QUESTIONS"], store(), current_app.extensions["quiz.bank"]
     )
 
 
-def _save(change: Callable[[str], str], message: str) -> tuple[str, Any]:
-    """Apply a change to the bank.
+def _current() -> tuple[str, str]:
+    """The file's text and hash (recorded as a revision if the history lacks it)."""
+    return _revisions().current()
 
-    Returns ('saved', revision id or None), ('conflict', diff) or ('invalid', problems).
-    """
+
+def _save(change: Callable[[Any], Any] | None, message: str, text: str | None = None) -> SaveResult:
+    """Save an operation on the parsed document (or, with ``text``, the whole new text)
+    over the form's ``base``; the form's own message, if any, replaces ``message``."""
+    author = current_instructor()
+    message = request.form.get("message", "").strip()[:200] or message
     base = request.form.get("base", "")
-    _current()  # record the file as it is now, if the app has not seen it yet
     try:
-        old, new = editor.save(_path(), base, change)
-    except editor.Conflict:
-        _current()  # the newer file becomes a revision, so the diff can show it
-        return "conflict", _conflict_diff(base)
-    except BankError as exc:
-        return "invalid", exc.problems
+        if text is not None:
+            return _revisions().save(base, lambda _old: text, author, message)
+        return _revisions().edit(base, change, author, message)
     except editor.EditError as exc:
         abort(404, str(exc))
-    if old != new:
-        revision = store().add_revision(
-            editor.sha(new),
-            current_instructor(),
-            request.form.get("message", "").strip()[:200] or message,
-            new,
-        )
-        current_app.extensions["quiz.bank"].refresh()  # serve it at once
-        return "saved", revision
-    return "saved", None
 
 
-def _refused(outcome: str, detail: Any) -> tuple[int, dict[str, Any]]:
+def _refused(outcome: SaveResult) -> tuple[int, dict[str, Any]]:
     """Status and context for a refused save."""
-    if outcome == "conflict":
-        return 409, {"conflict": detail, "problems": []}
-    return 422, {"conflict": None, "problems": detail}
+    if isinstance(outcome, Conflict):
+        return 409, {"conflict": outcome.diff, "problems": []}
+    return 422, {"conflict": None, "problems": outcome.problems}
+
+
+def _problems(outcome: Invalid) -> str:
+    return "; ".join(str(p) for p in outcome.problems)
 
 
 # --- dashboard -----------------------------------------------------------------------
@@ -145,13 +98,6 @@ def dashboard() -> Response:
 # --- questions -----------------------------------------------------------------------
 
 
-def _flags() -> dict[str, list[str]]:
-    """Statistics flags of each question's current version (empty until attempts exist)."""
-    from .results import current_flags
-
-    return current_flags()
-
-
 @bp.get("/questions")
 def questions() -> Response:
     text, digest = _current()
@@ -160,7 +106,7 @@ def questions() -> Response:
         abort(503)
     args = request.args
     query = args.get("q", "").strip().lower()
-    flags = _flags()
+    flags = current_flags(store(), bank)
     shown = []
     for q in bank.questions:
         haystack = " ".join(
@@ -279,8 +225,6 @@ def validate_question() -> Response:
 @bp.post("/questions/preview")
 def preview_question() -> Response:
     """The question exactly as a taker sees it, built from the form as it stands."""
-    from .bank import QUESTION
-
     data = editor.question_from_form(request.form)
     bank = current_bank()
     problems = check_question(data, [d.id for d in bank.dimensions], ())
@@ -300,6 +244,7 @@ def preview_question() -> Response:
         options=list(enumerate(getattr(q, "options", ()))),
         submitted=[],
         likert_labels=answers.LIKERT_LABELS,
+        review_labels=REVIEW_LABELS,
         error=None,
         url="",
     )
@@ -311,11 +256,9 @@ def preview_question() -> Response:
 @bp.post("/questions")
 def create_question() -> Response:
     data = editor.question_from_form(request.form)
-    outcome, detail = _save(
-        editor.edit(lambda doc: editor.put_question(doc, data)), f"Added question {data['id']}"
-    )
-    if outcome != "saved":
-        status, extra = _refused(outcome, detail)
+    outcome = _save(lambda doc: editor.put_question(doc, data), f"Added question {data['id']}")
+    if isinstance(outcome, Conflict | Invalid):
+        status, extra = _refused(outcome)
         return _editor_page(
             _submitted_form(), original=None, base=_current()[1], status=status, **extra
         )
@@ -326,24 +269,22 @@ def create_question() -> Response:
 @bp.post("/questions/<qid>")
 def save_question(qid: str) -> Response:
     data = editor.question_from_form(request.form)
-    outcome, detail = _save(
-        editor.edit(lambda doc: editor.put_question(doc, data, qid)), f"Edited question {qid}"
-    )
-    if outcome != "saved":
-        status, extra = _refused(outcome, detail)
+    outcome = _save(lambda doc: editor.put_question(doc, data, qid), f"Edited question {qid}")
+    if isinstance(outcome, Conflict | Invalid):
+        status, extra = _refused(outcome)
         return _editor_page(
             _submitted_form(), original=qid, base=_current()[1], status=status, **extra
         )
-    flash(f"Saved question {data['id']}." if detail else "Nothing changed.")
+    flash(f"Saved question {data['id']}." if outcome.revision else "Nothing changed.")
     return redirect(url_for("instructor.edit_question", qid=data["id"]), code=303)
 
 
 def _list_action(change: Callable[[Any], Any], message: str, done: str) -> Response:
-    outcome, detail = _save(editor.edit(change), message)
-    if outcome == "conflict":
+    outcome = _save(change, message)
+    if isinstance(outcome, Conflict):
         flash("The bank changed since you opened the list; nothing was done. Here it is now.")
-    elif outcome == "invalid":
-        flash("That would make the bank invalid: " + "; ".join(str(p) for p in detail))
+    elif isinstance(outcome, Invalid):
+        flash("That would make the bank invalid: " + _problems(outcome))
     else:
         flash(done)
     return redirect(url_for("instructor.questions", **request.args), code=303)
@@ -352,14 +293,13 @@ def _list_action(change: Callable[[Any], Any], message: str, done: str) -> Respo
 @bp.post("/questions/<qid>/duplicate")
 def duplicate_question(qid: str) -> Response:
     made: list[str] = []
-    outcome, detail = _save(
-        editor.edit(lambda doc: made.append(editor.duplicate_question(doc, qid))),
-        f"Duplicated {qid}",
+    outcome = _save(
+        lambda doc: made.append(editor.duplicate_question(doc, qid)), f"Duplicated {qid}"
     )
-    if outcome != "saved":
+    if isinstance(outcome, Conflict | Invalid):
         flash(
             "The bank changed since you opened the list; nothing was done."
-            if outcome == "conflict"
+            if isinstance(outcome, Conflict)
             else "Could not duplicate the question."
         )
         return redirect(url_for("instructor.questions"), code=303)
@@ -409,7 +349,7 @@ def raw() -> Response:
 @bp.post("/raw/validate")
 def validate_raw() -> Response:
     try:
-        bank = parse(request.form.get("text", ""), _path().name)
+        bank = parse(request.form.get("text", ""), _bank_file_name())
         problems, summary = [], bank.summary()
     except BankError as exc:
         problems, summary = exc.problems, None
@@ -419,11 +359,11 @@ def validate_raw() -> Response:
 @bp.post("/raw")
 def save_raw() -> Response:
     text = request.form.get("text", "").replace("\r\n", "\n")
-    outcome, detail = _save(lambda _old: text, "Edited the file")
-    if outcome != "saved":
-        status, extra = _refused(outcome, detail)
+    outcome = _save(None, "Edited the file", text=text)
+    if isinstance(outcome, Conflict | Invalid):
+        status, extra = _refused(outcome)
         return render("raw.html", status=status, text=text, base=_current()[1], **extra)
-    flash("Saved the file." if detail else "Nothing changed.")
+    flash("Saved the file." if outcome.revision else "Nothing changed.")
     return redirect(url_for("instructor.raw"), code=303)
 
 
@@ -431,8 +371,6 @@ def save_raw() -> Response:
 
 
 def _import_preview(data: bytes, area: str | None) -> dict[str, Any]:
-    from . import moodle
-
     bank = current_bank()
     fmt, found, skipped = moodle.read(data)
     made, unusable = moodle.to_bank(found, bank, area)
@@ -452,8 +390,6 @@ def import_form() -> Response:
 @bp.post("/import")
 def import_preview() -> Response:
     """What a file would add, before anything is saved (the dry run)."""
-    from . import moodle
-
     _, digest = _current()
     upload = request.files.get("file")
     area = request.form.get("area") or None
@@ -492,8 +428,6 @@ def import_preview() -> Response:
 
 @bp.post("/import/confirm")
 def import_confirm() -> Response:
-    from . import moodle
-
     try:
         data = base64.b64decode(request.form.get("payload", ""), validate=True)
         preview = _import_preview(data, request.form.get("area") or None)
@@ -504,18 +438,18 @@ def import_confirm() -> Response:
         flash("Nothing to import.")
         return redirect(url_for("instructor.import_form"), code=303)
     filename = request.form.get("filename", "a file")[:200]
-    outcome, detail = _save(
-        editor.edit(lambda doc: [editor.put_question(doc, q) for q in made]),
+    outcome = _save(
+        lambda doc: [editor.put_question(doc, q) for q in made],
         f"Imported {len(made)} question{'s' if len(made) != 1 else ''} from {filename}",
     )
-    if outcome == "conflict":
+    if isinstance(outcome, Conflict):
         flash(
             "The bank changed since you previewed the import; nothing was imported. "
             "Preview it again."
         )
         return redirect(url_for("instructor.import_form"), code=303)
-    if outcome == "invalid":
-        flash("Nothing was imported: " + "; ".join(str(p) for p in detail))
+    if isinstance(outcome, Invalid):
+        flash("Nothing was imported: " + _problems(outcome))
         return redirect(url_for("instructor.import_form"), code=303)
     flash(f"Imported {len(made)} question{'s' if len(made) != 1 else ''} from {filename}.")
     return redirect(url_for("instructor.questions"), code=303)
@@ -523,8 +457,6 @@ def import_confirm() -> Response:
 
 @bp.get("/export.<fmt>")
 def export(fmt: str) -> Response:
-    from . import moodle
-
     if fmt not in ("gift", "xml"):
         abort(404, "Exports are GIFT (.gift) or Moodle XML (.xml).")
     bank = current_bank()
@@ -537,6 +469,10 @@ def export(fmt: str) -> Response:
 
 
 # --- settings, areas, verdicts ---------------------------------------------------------
+
+
+def _bank_file_name() -> str:
+    return os.path.basename(current_app.config["QUESTIONS"])
 
 
 def _number_or_none(value: str) -> Any:
@@ -618,14 +554,14 @@ def _settings_change(section: str) -> tuple[Callable[[Any], Any], str]:
 @bp.post("/settings/<section>")
 def save_settings(section: str) -> Response:
     change, message = _settings_change(section)
-    outcome, detail = _save(editor.edit(change), message)
-    if outcome != "saved":
-        status, extra = _refused(outcome, detail)
+    outcome = _save(change, message)
+    if isinstance(outcome, Conflict | Invalid):
+        status, extra = _refused(outcome)
         text, digest = _current()
         return render(
             "settings.html", status=status, doc=plain(editor.load(text)), base=digest, **extra
         )
-    flash(f"{message}." if detail else "Nothing changed.")
+    flash(f"{message}." if outcome.revision else "Nothing changed.")
     return redirect(url_for("instructor.settings") + f"#{section}", code=303)
 
 
@@ -641,16 +577,10 @@ def revisions() -> Response:
 @bp.get("/revisions/<int:revision_id>")
 def revision(revision_id: int) -> Response:
     _, digest = _current()
-    shown = store().revision(revision_id)
-    if shown is None:
+    found = _revisions().revision_diff(revision_id)
+    if found is None:
         abort(404, f"There is no revision {revision_id}.")
-    before = store().previous_revision(revision_id)
-    diff = _diff(
-        before["text"] if before else "",
-        shown["text"],
-        f"revision {before['id']}" if before else "nothing",
-        f"revision {revision_id}",
-    )
+    shown, diff = found
     return render(
         "revision.html", revision=shown, diff=diff, base=digest, is_current=shown["sha"] == digest
     )
@@ -658,18 +588,14 @@ def revision(revision_id: int) -> Response:
 
 @bp.post("/revisions/<int:revision_id>/restore")
 def restore(revision_id: int) -> Response:
-    shown = store().revision(revision_id)
-    if shown is None:
+    outcome = _revisions().restore(revision_id, request.form.get("base", ""), current_instructor())
+    if outcome is None:
         abort(404, f"There is no revision {revision_id}.")
-    outcome, detail = _save(lambda _old: shown["text"], f"Restored revision {revision_id}")
-    if outcome == "conflict":
+    if isinstance(outcome, Conflict):
         flash("The bank changed since you opened this page; nothing was restored.")
         return redirect(url_for("instructor.revision", revision_id=revision_id), code=303)
-    if outcome == "invalid":
-        flash(
-            "That revision does not validate with this version of the app: "
-            + "; ".join(str(p) for p in detail)
-        )
+    if isinstance(outcome, Invalid):
+        flash("That revision does not validate with this version of the app: " + _problems(outcome))
         return redirect(url_for("instructor.revision", revision_id=revision_id), code=303)
     flash(f"Restored revision {revision_id} as a new revision.")
     return redirect(url_for("instructor.revisions"), code=303)

@@ -11,73 +11,60 @@ import csv
 import io
 import json
 import secrets
-import sqlite3
 from datetime import UTC, datetime
-from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, session, url_for
 
-from . import answers, charts, scoring
-from .bank import Scheme, question_from_body
-from .web import render, storage_problem, store
+from .. import answers, attempts, charts, scoring
+from ..attempts import Attempt
+from ..store import StorageUnavailable
+from ..web import csv_cell, dated, download, render, store
 
 bp = Blueprint("history", __name__, url_prefix="/me")
 
-_schemes: dict[str, Scheme] = {}
 
-
-def _scheme(scheme_hash: str) -> Scheme:
-    if scheme_hash not in _schemes:
-        _schemes[scheme_hash] = Scheme.from_body(store().scheme_body(scheme_hash))
-    return _schemes[scheme_hash]
-
-
-def _attempts() -> list[dict[str, Any]]:
-    """This browser's attempts, oldest first, each with its scheme."""
+def _attempts() -> list[Attempt]:
+    """This browser's attempts, oldest first."""
     taker = session.get("taker")
     if not taker:
         return []
-    rows = store().taker_attempts(taker)
-    for row in rows:
-        row["scheme"] = _scheme(row["scheme_hash"])
-        row["verdict_label"] = next(
-            (v.label for v in row["scheme"].verdicts if v.id == row["verdict"]), ""
-        )
+    rows = attempts.of_taker(store(), taker)
     today = datetime.now(UTC).date().isoformat()
     if session.get("seen") != today:  # retention counts from the last visit; one write a day
         try:
             store().touch_taker(taker)
             session["seen"] = today
-        except sqlite3.OperationalError as exc:
-            if storage_problem(exc) is None:
-                raise  # read-only storage: show the results anyway, record the visit later
+        except StorageUnavailable:
+            pass  # read-only storage: show the results anyway, record the visit later
     return rows
 
 
-def _areas(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+def _areas(rows: list[Attempt]) -> list[tuple[str, str]]:
     """(id, name) of the areas, as the newest attempt names them."""
     if not rows:
         return []
-    return [(d.id, d.name) for d in rows[-1]["scheme"].dimensions]
+    return [(d.id, d.name) for d in rows[-1].scheme.dimensions]
+
+
+def _verdict_label(attempt: Attempt) -> str:
+    return attempt.verdict.label if attempt.verdict else ""
 
 
 @bp.get("/")
 def index() -> Response:
     rows = _attempts()
-    finished = [r for r in rows if r["finished_at"] and r["mode"] == "assessment"]
+    finished = [r for r in rows if r.finished and not r.practice]
     areas = _areas(rows)
     trend = None
     if len(finished) >= 2:
         series = [
-            charts.Series(
-                "Overall", [scoring.percent(r["overall"]) for r in finished], "line-overall"
-            )
+            charts.Series("Overall", [scoring.percent(r.overall) for r in finished], "line-overall")
         ]
         for n, (area, name) in enumerate(areas, start=1):
             series.append(
                 charts.Series(
                     name,
-                    [scoring.percent(r["areas"].get(area, 0)) for r in finished],
+                    [scoring.percent(r.areas.get(area, 0)) for r in finished],
                     f"line-area-{n}",
                 )
             )
@@ -150,22 +137,6 @@ def delete_all() -> Response:
 # --- downloads -----------------------------------------------------------------
 
 
-def _download(body: str, mimetype: str, extension: str) -> Response:
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="my-results-{stamp}.{extension}"'
-    )
-    return response
-
-
-def _cell(value: Any) -> Any:
-    """Keep spreadsheets from running a cell as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @bp.get("/results.csv")
 def results_csv() -> Response:
     rows = _attempts()
@@ -188,60 +159,57 @@ def results_csv() -> Response:
         ]
     )
     for n, row in enumerate(rows, start=1):
-        done = bool(row["finished_at"])
         writer.writerow(
             [
                 n,
-                _cell(row["display_name"] or ""),
-                row["started_at"],
-                row["finished_at"] or "",
-                "finished" if done else "in progress",
-                row["verdict_label"],
-                scoring.percent(row["overall"]) if done else "",
-                *(scoring.percent(row["areas"][a]) if a in row["areas"] else "" for a, _ in areas),
-                row["answered"],
-                row["total"],
-                row["mode"],
+                csv_cell(row.display_name or ""),
+                row.started_at,
+                row.finished_at or "",
+                "finished" if row.finished else "in progress",
+                _verdict_label(row),
+                scoring.percent(row.overall) if row.finished else "",
+                *(scoring.percent(row.areas[a]) if a in row.areas else "" for a, _ in areas),
+                row.answered,
+                row.total,
+                row.mode,
             ]
         )
-    return _download(out.getvalue(), "text/csv", "csv")
+    return download(out.getvalue(), "text/csv", dated("my-results", "csv"))
 
 
 @bp.get("/results.json")
 def results_json() -> Response:
     rows = _attempts()
-    attempts = []
+    exported = []
     for row in rows:
-        items = []
-        for item in store().items(row["id"]):
-            q = question_from_body(item["body"])
-            items.append(
-                {
-                    "question": q.id,
-                    "area": q.area,
-                    "prompt": q.prompt,
-                    "answer": answers.describe(q, item["answer"]),
-                    # Marks would give the key away before the attempt is finished.
-                    "mark": item["score"] if row["finished_at"] else None,
-                }
-            )
-        attempts.append(
+        items = [
             {
-                "started": row["started_at"],
-                "finished": row["finished_at"],
-                "name": row["display_name"],
-                "mode": row["mode"],
-                "verdict": row["verdict_label"] or None,
-                "overall": row["overall"],
-                "areas": row["areas"],
-                "self_rating": row["profile"].get("self_rating", {}),
-                "background": row["profile"].get("background", {}),
+                "question": item.question.id,
+                "area": item.question.area,
+                "prompt": item.question.prompt,
+                "answer": answers.describe(item.question, item.answer),
+                # Marks would give the key away before the attempt is finished.
+                "mark": item.mark if row.finished else None,
+            }
+            for item in attempts.items(store(), row)
+        ]
+        exported.append(
+            {
+                "started": row.started_at,
+                "finished": row.finished_at,
+                "name": row.display_name,
+                "mode": row.mode,
+                "verdict": _verdict_label(row) or None,
+                "overall": row.overall,
+                "areas": dict(row.areas),
+                "self_rating": dict(row.self_rating),
+                "background": dict(row.background),
                 "questions": items,
             }
         )
     body = json.dumps(
-        {"exported": datetime.now(UTC).isoformat(timespec="seconds"), "attempts": attempts},
+        {"exported": datetime.now(UTC).isoformat(timespec="seconds"), "attempts": exported},
         indent=2,
         ensure_ascii=False,
     )
-    return _download(body, "application/json", "json")
+    return download(body, "application/json", dated("my-results", "json"))

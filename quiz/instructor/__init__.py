@@ -1,0 +1,29 @@
+"""The instructor's side under ``/instructor``: login, the bank editor, results and statistics.
+
+``bp`` is the logged-in side: ``bank_editor`` and ``results`` add their routes
+to it, and the login guard is set here once for all of them. ``login`` is the
+one public page, a blueprint of its own (``auth``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, request, url_for
+
+from ..web import current_instructor
+
+bp = Blueprint("instructor", __name__, url_prefix="/instructor")
+
+
+@bp.before_request
+def _require_login():
+    """Send anyone who is not logged in to the login page (htmx and scripts get a 401)."""
+    if current_instructor() is not None:
+        return None
+    if request.method != "GET" or request.headers.get("HX-Request"):
+        abort(401)
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+from . import bank_editor, results  # noqa: E402  (they add their routes to bp)
+
+__all__ = ["bank_editor", "bp", "results"]

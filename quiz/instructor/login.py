@@ -1,0 +1,65 @@
+"""Logging instructors in and out: the one public page of the instructor's side.
+
+``accounts`` checks the password and the rate limit; accounts are made with
+``quiz create-instructor`` (there is no sign-up page).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, request, session, url_for
+
+from .. import accounts
+from ..web import current_instructor, render, store
+
+bp = Blueprint("auth", __name__, url_prefix="/instructor")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path inside the instructor area: never another site."""
+    if target and target.startswith("/instructor") and "//" not in target and "\\" not in target:
+        return target
+    return url_for("instructor.dashboard")
+
+
+def _keep_only_taker() -> None:
+    """A new session: nothing from before carries a login, but the taker keeps their history."""
+    taker = session.get("taker")
+    session.clear()
+    if taker:
+        session["taker"] = taker
+
+
+@bp.get("/login")
+def login() -> Response:
+    if current_instructor():
+        return redirect(_safe_next(request.args.get("next")))
+    return render("login.html", next=request.args.get("next", ""), username="")
+
+
+@bp.post("/login")
+def do_login() -> Response:
+    username = request.form.get("username", "").strip()[:100]
+    password = request.form.get("password", "")[:1000]
+    result = accounts.log_in(store(), username, password, request.remote_addr or "unknown")
+    if result.outcome != "ok":
+        limited = result.outcome == "limited"
+        return render(
+            "login.html",
+            status=429 if limited else 401,
+            next=request.form.get("next", ""),
+            username=username,
+            error="Too many failed logins. Wait a minute, then try again."
+            if limited
+            else "That username and password do not match.",
+        )
+    _keep_only_taker()
+    session["instructor"] = username
+    session.permanent = True
+    return redirect(_safe_next(request.form.get("next")), code=303)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    _keep_only_taker()
+    flash("You are logged out.")
+    return redirect(url_for("auth.login"), code=303)

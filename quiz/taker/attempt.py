@@ -1,0 +1,258 @@
+"""Taking an attempt: landing page, start, about you, one question per screen, finish, delete."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Response, abort, current_app, flash, redirect, request, session, url_for
+
+from .. import answers, attempts, role, scoring
+from ..answers import AnswerError
+from ..attempts import Attempt, Item
+from ..draw import draw
+from ..report import REVIEW_LABELS, review_entry
+from ..store import StorageUnavailable
+from ..web import current_bank, is_htmx, purge_if_due, render, render_fragment, store
+from . import FINISHED, bp, go, load_attempt, refuse_if_finished, taker_id
+
+NAVIGATION = ("save", "check", "next", "back", "finish")
+MAX_NAME = 60
+NOTHING_TO_CHECK = "Choose an answer to check it, or press Skip to move on."
+
+
+# --- landing and start -------------------------------------------------------
+
+
+@bp.get("/")
+def index() -> Response:
+    bank = current_bank()
+    in_progress = store().open_attempts(session["taker"]) if "taker" in session else []
+    per_attempt = bank.questions_per_attempt if bank else 0
+    return render(
+        "index.html", bank=bank, in_progress=in_progress, per_attempt=per_attempt, role=role
+    )
+
+
+@bp.post("/start")
+def start() -> Response:
+    bank = current_bank()
+    if bank is None:
+        abort(503)
+    purge_if_due()
+    token = secrets.token_urlsafe(24)
+    taker = taker_id()
+    mode = "practice" if request.form.get("mode") == "practice" else "assessment"
+    items = draw(bank, token, store().seen_questions(taker))  # a retake gets new questions
+    store().create_attempt(token, taker, bank.scheme_version, items, mode)
+    return redirect(url_for("taker.about", token=token), code=303)
+
+
+# --- about you ---------------------------------------------------------------
+
+
+@bp.get("/a/<token>")
+def resume(token: str) -> Response:
+    attempt = load_attempt(token)
+    if attempt.finished:
+        return redirect(url_for("taker.result", token=token), code=303)
+    if attempt.position > attempt.total:
+        return redirect(url_for("taker.finish", token=token), code=303)
+    return redirect(url_for("taker.question", token=token, n=attempt.position), code=303)
+
+
+@bp.get("/a/<token>/about")
+def about(token: str) -> Response:
+    return _about_page(load_attempt(token))
+
+
+@bp.post("/a/<token>/about")
+def save_about(token: str) -> Response:
+    attempt = load_attempt(token)
+    refuse_if_finished(attempt)
+    scheme = attempt.scheme
+    form = request.form
+    name = " ".join(form.get("display_name", "").split())
+    if len(name) > MAX_NAME:
+        return _about_page(attempt, 400, f"Please keep your name to {MAX_NAME} characters.")
+    ratings: dict[str, int] = {}
+    for dimension in scheme.dimensions:
+        value = form.get(f"rate-{dimension.id}", "")
+        if value:
+            if value not in {"1", "2", "3", "4", "5"}:
+                return _about_page(attempt, 400, "Rate each area from 1 to 5.")
+            ratings[dimension.id] = int(value)
+    background: dict[str, object] = {}
+    for item in scheme.background:
+        chosen = [v for v in form.getlist(f"bg-{item.id}") if v]
+        allowed = {c.id for c in item.choices}
+        if any(v not in allowed for v in chosen) or (len(chosen) > 1 and not item.multiple):
+            return _about_page(attempt, 400, f"Choose from the options given for “{item.prompt}”.")
+        if chosen:
+            background[item.id] = sorted(set(chosen)) if item.multiple else chosen[0]
+    if not store().save_profile(
+        attempt.id, name or None, {"self_rating": ratings, "background": background}
+    ):
+        abort(409, FINISHED)  # finished in another tab meanwhile
+    return redirect(url_for("taker.question", token=token, n=attempt.position), code=303)
+
+
+def _about_page(attempt: Attempt, status: int = 200, error: str | None = None) -> Response:
+    """The profile form, filled from what was just sent (after an error) or from the store."""
+    if error:
+        values = {name: request.form.getlist(name) for name in request.form}
+    else:
+        values = {"display_name": [attempt.display_name or ""]}
+        for area, rating in attempt.self_rating.items():
+            values[f"rate-{area}"] = [str(rating)]
+        for item, chosen in attempt.background.items():
+            values[f"bg-{item}"] = chosen if isinstance(chosen, list) else [chosen]
+    return render(
+        "about.html",
+        status=status,
+        attempt=attempt,
+        scheme=attempt.scheme,
+        values=values,
+        error=error,
+    )
+
+
+# --- questions ---------------------------------------------------------------
+
+
+def _item(attempt: Attempt, n: int) -> Item:
+    found = attempts.item(store(), attempt, n)
+    if found is None:
+        abort(404, f"This attempt has no question {n}; it has {attempt.total}.")
+    return found
+
+
+@bp.get("/a/<token>/q/<int:n>")
+def question(token: str, n: int) -> Response:
+    attempt = load_attempt(token)
+    if attempt.finished:
+        return redirect(url_for("taker.result", token=token), code=303)
+    item = _item(attempt, n)
+    try:
+        store().set_position(attempt.id, n)
+    except StorageUnavailable as exc:
+        # Where the taker is only helps a later resume: show the question anyway.
+        current_app.logger.warning("cannot record the position of an attempt: %s", exc)
+    return _question_page(attempt, item)
+
+
+@bp.post("/a/<token>/q/<int:n>")
+def answer(token: str, n: int) -> Response:
+    attempt = load_attempt(token)
+    item = _item(attempt, n)
+    refuse_if_finished(attempt)
+    nav = request.form.get("nav", "next")
+    if nav not in NAVIGATION:
+        abort(400, "The form asked to go somewhere unknown. Use the Back, Next or Finish buttons.")
+    q = item.question
+    try:
+        value = answers.read_answer(q, item.option_order, request.form.getlist("answer"))
+    except AnswerError as exc:
+        if nav == "save" and is_htmx():
+            return render_fragment("question.html", "save_status", 400, save_error=str(exc))
+        return _question_page(attempt, item, status=400, error=str(exc))
+
+    if nav == "check" and value is None and attempt.practice:
+        return _question_page(attempt, item, status=422, error=NOTHING_TO_CHECK)
+
+    target = {"next": n + 1, "back": n - 1}.get(nav)
+    # total + 1 stands for the review-and-finish screen, where a resume then lands.
+    move_to = target if target is not None and 1 <= target <= attempt.total + 1 else None
+    if value is None:
+        saved = store().clear_answer(attempt.id, n, move_to)
+    else:
+        saved = store().save_answer(
+            attempt.id, n, item.version_hash, value, scoring.score(q, value), move_to
+        )
+    if not saved:
+        abort(409, FINISHED)  # finished in another tab meanwhile
+
+    if nav == "check" and attempt.practice:
+        # Practice: the same question again, now with its feedback.
+        page = _question_page(attempt, _item(attempt, n)) if is_htmx() else None
+        return go(url_for("taker.question", token=token, n=n), page)
+    if nav in ("save", "check"):
+        if is_htmx():
+            return render_fragment("question.html", "save_status", saved=value is not None)
+        return redirect(url_for("taker.question", token=token, n=n), code=303)
+    if nav == "finish" or (nav == "next" and n >= attempt.total):
+        return go(
+            url_for("taker.finish", token=token), _finish_page(attempt) if is_htmx() else None
+        )
+    if nav == "back" and n == 1:
+        return go(url_for("taker.about", token=token), _about_page(attempt) if is_htmx() else None)
+    page = _question_page(attempt, _item(attempt, target)) if is_htmx() else None
+    return go(url_for("taker.question", token=token, n=target), page)
+
+
+def _question_page(
+    attempt: Attempt, item: Item, status: int = 200, error: str | None = None
+) -> Response:
+    q = item.question
+    # After an error, show what was sent, so that nothing typed is lost.
+    submitted = request.form.getlist("answer") if error is not None else item.form_values()
+    feedback = None
+    if attempt.practice and item.answer is not None and error is None:
+        feedback = review_entry(attempt.scheme, item)
+    return render(
+        "question.html",
+        feedback=feedback,
+        review_labels=REVIEW_LABELS,
+        status=status,
+        attempt=attempt,
+        n=item.position,
+        total=attempt.total,
+        area=attempt.scheme.dimension(q.area),
+        q=q,
+        options=item.shown_options,
+        submitted=submitted,
+        likert_labels=answers.LIKERT_LABELS,
+        error=error,
+        url=url_for("taker.answer", token=attempt.token, n=item.position),
+    )
+
+
+# --- finish ------------------------------------------------------------------------
+
+
+@bp.get("/a/<token>/finish")
+def finish(token: str) -> Response:
+    attempt = load_attempt(token)
+    if attempt.finished:
+        return redirect(url_for("taker.result", token=token), code=303)
+    return _finish_page(attempt)
+
+
+def _finish_page(attempt: Attempt) -> Response:
+    unanswered = [
+        (item.position, attempt.scheme.dimension(item.question.area), item.question)
+        for item in attempts.items(store(), attempt)
+        if item.answer is None
+    ]
+    return render("finish.html", attempt=attempt, unanswered=unanswered)
+
+
+@bp.post("/a/<token>/finish")
+def finish_now(token: str) -> Response:
+    attempt = load_attempt(token)
+    if not attempt.finished:
+        marks = [(i.question, i.mark or 0.0) for i in attempts.items(store(), attempt)]
+        outcome = scoring.result(attempt.scheme, marks)
+        store().finish(attempt.id, outcome.overall, outcome.verdict.id, outcome.areas)
+    return redirect(url_for("taker.result", token=token), code=303)
+
+
+@bp.get("/a/<token>/delete")
+def confirm_delete(token: str) -> Response:
+    return render("delete.html", what="attempt", attempt=load_attempt(token))
+
+
+@bp.post("/a/<token>/delete")
+def delete(token: str) -> Response:
+    store().delete_attempt(load_attempt(token).id)
+    flash("The attempt and its answers are deleted.")
+    return redirect(url_for("history.index"), code=303)
