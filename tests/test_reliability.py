@@ -158,6 +158,7 @@ def test_sigkill_under_load_loses_no_acknowledged_answer(tmp_path, bank_file):
 # --- storage that cannot be written ---------------------------------------------------
 
 
+@pytest.mark.full_bank
 def test_a_full_database_gives_a_clear_error_and_keeps_what_was_saved(app, client):
     taker = Taker(client)
     taker.start()
@@ -248,6 +249,7 @@ def test_a_read_only_database_serves_pages_and_refuses_writes_clearly(tmp_path, 
 # --- the bank file breaks while serving --------------------------------------------------
 
 
+@pytest.mark.full_bank
 @pytest.mark.parametrize("damage", ["delete", "break"])
 def test_a_deleted_or_broken_bank_keeps_the_last_good_one_serving(app, client, bank_file, damage):
     assert client.get("/").status_code == 200
