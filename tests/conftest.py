@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from quiz import HTMX_VERSION, bundled, create_app
+from quiz.store import Store
 
 from .helpers import SMALL_BANK, Taker
 
@@ -38,6 +39,15 @@ def app(tmp_path: Path, bank_file: Path):
             "BANK_CHECK_SECONDS": 0,
         }
     )
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    """A migrated store on a real SQLite file of the test's own."""
+    opened = Store(tmp_path / "quiz.db")
+    opened.migrate()
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

@@ -5,15 +5,6 @@ from __future__ import annotations
 import pytest
 
 from quiz import accounts
-from quiz.store import Store
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "quiz.db")
-    s.migrate()
-    yield s
-    s.close()
 
 
 def test_accounts_are_made_then_changed_never_the_other_way(store):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from quiz import answers, attempts, scoring
 from quiz.bank import load
 from quiz.draw import draw
@@ -11,16 +9,6 @@ from quiz.draw import draw
 from .helpers import SMALL_BANK
 
 BANK = load(SMALL_BANK)
-
-
-@pytest.fixture
-def store(tmp_path):
-    from quiz.store import Store
-
-    s = Store(tmp_path / "quiz.db")
-    s.migrate()
-    yield s
-    s.close()
 
 
 def started(store, token="t" * 32, mode="assessment"):

@@ -17,14 +17,6 @@ from .helpers import SMALL_BANK
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "quiz.db")
-    s.migrate()
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def small_bank(tmp_path):
     path = tmp_path / "questions.yaml"
     shutil.copy(SMALL_BANK, path)

@@ -19,14 +19,6 @@ from quiz.store import SCHEMA_VERSION, StorageUnavailable, Store, StoreError, st
 BANK = load(bundled("questions.yaml"))
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "quiz.db")
-    s.migrate()
-    yield s
-    s.close()
-
-
 def new_attempt(store, token="t" * 32, taker="me", items=None):
     body = BANK.scheme.body()
     items = items or draw(BANK, token)

@@ -53,16 +53,21 @@ def _current() -> tuple[str, str]:
     return _revisions().current()
 
 
-def _save(change: Callable[[Any], Any] | None, message: str, text: str | None = None) -> SaveResult:
-    """Save an operation on the parsed document (or, with ``text``, the whole new text)
-    over the form's ``base``; the form's own message, if any, replaces ``message``."""
-    author = current_instructor()
-    message = request.form.get("message", "").strip()[:200] or message
-    base = request.form.get("base", "")
+def _save(operation: Callable[[Any], Any], message: str) -> SaveResult:
+    """Save an operation on the parsed document over the form's ``base``, as the
+    logged-in instructor; the form's own message, if any, replaces ``message``."""
+    return _save_text(editor.edit(operation), message)
+
+
+def _save_text(change: Callable[[str], str], message: str) -> SaveResult:
+    """:func:`_save` for a change of the file's text (old text to new)."""
     try:
-        if text is not None:
-            return _revisions().save(base, lambda _old: text, author, message)
-        return _revisions().edit(base, change, author, message)
+        return _revisions().save(
+            request.form.get("base", ""),
+            change,
+            current_instructor(),
+            request.form.get("message", "").strip()[:200] or message,
+        )
     except editor.EditError as exc:
         abort(404, str(exc))
 
@@ -359,7 +364,7 @@ def validate_raw() -> Response:
 @bp.post("/raw")
 def save_raw() -> Response:
     text = request.form.get("text", "").replace("\r\n", "\n")
-    outcome = _save(None, "Edited the file", text=text)
+    outcome = _save_text(lambda _old: text, "Edited the file")
     if isinstance(outcome, Conflict | Invalid):
         status, extra = _refused(outcome)
         return render("raw.html", status=status, text=text, base=_current()[1], **extra)

@@ -46,6 +46,7 @@ def every_question(bank_file):
     bank_file.write_text(bank_file.read_text().replace("  draw: 12 ", "  # draw: 12 "))
 
 
+@pytest.mark.full_bank
 def test_an_edit_reaches_new_attempts_while_a_running_one_keeps_its_version(
     every_question, browser, page: Page, server, instructor
 ):

@@ -20,6 +20,7 @@ def scored_prompts(page: Page, server, token: str) -> list[str]:
     return page.locator(SCORED).all_inner_texts()
 
 
+@pytest.mark.full_bank
 def test_a_retake_shows_mostly_new_questions(context: BrowserContext, page: Page, server):
     first = scored_prompts(page, server, finish_attempt(context, server))
     page.goto(server.url("/"))
