@@ -259,7 +259,9 @@ def question_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
     if form.get("difficulty"):
         data["difficulty"] = form["difficulty"]
     weight = form.get("weight", "").strip()
-    if weight and weight not in ("1", "1.0"):
+    # 1 is the default weight, left out of the file; a Likert statement's default is 0,
+    # so any weight it is given is kept (for the validator to refuse one above 0).
+    if weight and (kind == "likert" or weight not in ("1", "1.0")):
         data["weight"] = number(weight)
     if kind == "likert" and form.get("reverse"):
         data["reverse"] = True
@@ -310,7 +312,7 @@ def question_to_form(question: Mapping[str, Any]) -> dict[str, Any]:
         "area": question.get("area", ""),
         "type": question.get("type", "single"),
         "difficulty": question.get("difficulty", ""),
-        "weight": question.get("weight", 1),
+        "weight": question.get("weight", 0 if question.get("type") == "likert" else 1),
         "reverse": bool(question.get("reverse")),
         "prompt": question.get("prompt", ""),
         "explanation": question.get("explanation", ""),

@@ -125,13 +125,19 @@ class BankRevisions:
         """:meth:`save` with an operation on the parsed document (see ``editor``)."""
         return self.save(base, editor.edit(operation), author, message)
 
-    def restore(self, revision_id: int, base: str, author: str) -> SaveResult | None:
-        """Make an old revision's text the file again, as a new revision (None: no such one)."""
+    def restore(
+        self, revision_id: int, base: str, author: str, message: str | None = None
+    ) -> SaveResult | None:
+        """Make an old revision's text the file again, as a new revision (None: no such
+        one); ``message`` defaults to "Restored revision N"."""
         shown = self.store.revision(revision_id)
         if shown is None:
             return None
         return self.save(
-            base, lambda _old: shown["text"], author, f"Restored revision {revision_id}"
+            base,
+            lambda _old: shown["text"],
+            author,
+            message or f"Restored revision {revision_id}",
         )
 
     def revision_diff(self, revision_id: int) -> tuple[dict[str, Any], list[DiffLine]] | None:

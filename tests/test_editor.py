@@ -224,3 +224,12 @@ def test_save_refuses_an_invalid_bank_and_leaves_the_file(tmp_path):
         editor.save(path, editor.sha(TEXT), lambda text: text.replace("    answer: 43.2\n", ""))
     assert "numeric question needs 'answer'" in str(caught.value)
     assert path.read_text() == TEXT
+
+
+def test_a_likert_statement_weighs_0_in_the_form_and_keeps_any_weight_it_is_given():
+    assert editor.question_to_form({"type": "likert"})["weight"] == 0
+    assert editor.question_to_form({"type": "single"})["weight"] == 1
+    given = editor.question_from_form(
+        form(id="cl-x", area="client", type="likert", weight="1", prompt="I…", explanation="!")
+    )
+    assert given["weight"] == 1  # kept, so that the validator refuses it

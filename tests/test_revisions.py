@@ -83,6 +83,11 @@ def test_outside_edits_become_revisions_and_an_old_one_can_be_restored(store, sm
     assert isinstance(restored, Saved) and small_bank.read_text() == original
     assert store.revision(restored.revision)["message"] == f"Restored revision {first['id']}"
     assert revisions.restore(999, base, "ann") is None
+    again = revisions.restore(first["id"], editor.sha(original), "ann", "Back to the start")
+    assert again == Saved(None)  # the file already is that revision: nothing to record
+    changed = revisions.edit(editor.sha(original), retitled("Another"), "ann", "Retitled")
+    named = revisions.restore(first["id"], editor.sha(small_bank.read_text()), "ann", "Undo")
+    assert store.revision(named.revision)["message"] == "Undo" and changed.revision
     shown, lines = revisions.revision_diff(restored.revision)
     assert shown["author"] == "ann" and any(k == "add" and "minutes: 20" in t for k, t in lines)
 

@@ -593,7 +593,12 @@ def revision(revision_id: int) -> Response:
 
 @bp.post("/revisions/<int:revision_id>/restore")
 def restore(revision_id: int) -> Response:
-    outcome = _revisions().restore(revision_id, request.form.get("base", ""), current_instructor())
+    outcome = _revisions().restore(
+        revision_id,
+        request.form.get("base", ""),
+        current_instructor(),
+        request.form.get("message", "").strip()[:200] or None,
+    )
     if outcome is None:
         abort(404, f"There is no revision {revision_id}.")
     if isinstance(outcome, Conflict):
