@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench bench-scale bench-retakes audit lint clean
+.PHONY: run test bench bench-scale bench-retakes bench-verdict audit lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ bench-scale: $(VENV)/.bench
 
 bench-retakes: $(VENV)/.bench
 	$(BIN)/python bench/retakes.py $(RETAKE_ARGS)
+
+bench-verdict: $(VENV)/.app
+	$(BIN)/python bench/verdict.py $(VERDICT_ARGS)
 
 # Needs a vulnerability database (PyPI's JSON API or OSV); --strict fails rather than
 # passing when a dependency cannot be looked up.

@@ -30,6 +30,7 @@ PURE = {
     "quiz.report",
     "quiz.charts",
     "quiz.stats",
+    "quiz.measurement",
     "quiz.text",
     "quiz.editor",
     "quiz.moodle",

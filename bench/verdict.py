@@ -1,0 +1,191 @@
+"""How often the verdict is right: simulated takers with known abilities, through the app.
+
+Each simulated taker has a true ability per area (correlated areas, a realistic
+spread). Every question has true parameters near its provisional ones. The taker
+answers by the knowledge-or-random-guess model the measurement assumes: with the
+probability of mastery they give the best answer, otherwise they pick at random
+(a random option, a random non-empty set of options, a wrong number). The true
+verdict is the bank's first rule that holds for the taker's true domain mastery.
+
+Every taker takes the assessment twice through the app's own request handling
+(the real draw, a retake preferring unseen questions, the real marks), and each
+attempt's stored answers are scored two ways:
+
+  (a) fixed form, scored as the app scores today (raw percentages, sharp cuts);
+  (b) fixed form, scored by the measurement model (EAP, domain scores, the most
+      probable verdict and its probability).
+
+It prints, per mode: decision accuracy, decision consistency (the two attempts
+agree), the accuracy of verdicts shown as confident, the share shown as
+borderline, and questions per attempt.
+
+    make bench-verdict                               # 300 takers
+    make bench-verdict VERDICT_ARGS="--takers 1000"
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from quiz import attempts, bundled, create_app, measurement
+from quiz.bank import Bank
+from quiz.scoring import verdict as first_verdict
+from quiz.store import Store
+
+CORRELATION = 0.6  # between a taker's areas
+ABILITY_MEAN, ABILITY_SD = 0.0, 1.0
+
+
+def true_parameters(bank: Bank) -> dict[str, measurement.ItemParameters]:
+    """Each scored question's true parameters: near its provisional ones, fixed by its id."""
+    out = {}
+    for q in bank.questions:
+        if not q.scored:
+            continue
+        rng = random.Random(f"true:{q.id}")
+        given = measurement.provisional(q)
+        out[q.id] = measurement.ItemParameters(
+            rng.uniform(1.0, 2.4), given.b + rng.gauss(0, 0.4), given.c, "true"
+        )
+    return out
+
+
+def abilities(rng: random.Random, areas: list[str]) -> dict[str, float]:
+    """Correlated normal abilities: a common factor plus an area's own part."""
+    common = rng.gauss(0, 1)
+    own = math.sqrt(1 - CORRELATION)
+    return {
+        area: ABILITY_MEAN + ABILITY_SD * (math.sqrt(CORRELATION) * common + own * rng.gauss(0, 1))
+        for area in areas
+    }
+
+
+def response(q, order: list[int], mastered: bool, rng: random.Random) -> list[str]:
+    """The form values of the taker's answer: the best answer when mastered, else a guess."""
+    if q.type == "single":
+        best = max(range(len(q.options)), key=q.option_score)
+        pick = best if mastered else rng.randrange(len(q.options))
+        return [str(order.index(pick))]
+    if q.type == "multiple":
+        n = len(q.options)
+        picks = sorted(q.correct_indexes) if mastered else rng.sample(range(n), rng.randint(1, n))
+        return [str(order.index(i)) for i in picks]
+    if q.type == "numeric":
+        return [f"{q.answer:g}" if mastered else f"{q.answer * 3 + 7:g}"]
+    return [str(rng.randint(1, 5))]  # a Likert statement: not scored
+
+
+def take(client, bank, store, truth, theta, rng) -> str:
+    """One attempt through the app; returns its token."""
+    location = client.post("/start").headers["Location"]
+    token = re.search(r"/a/([^/]+)/", location).group(1)
+    attempt = attempts.load(store, token)
+    for item in attempts.items(store, attempt):
+        q = item.question
+        mastered = q.scored and rng.random() < truth[q.id].mastery(theta[q.area])
+        values = response(q, list(item.option_order), mastered, rng)
+        answered = client.post(f"/a/{token}/q/{item.position}", data={"answer": values})
+        assert answered.status_code == 303, answered.status_code
+    assert client.post(f"/a/{token}/finish").status_code == 303
+    return token
+
+
+def measured(bank, store, token, pools):
+    """Mode (b): the stored marks scored by the measurement model."""
+    attempt = attempts.load(store, token)
+    responses: dict[str, list] = {}
+    for item in attempts.items(store, attempt):
+        q = item.question
+        if q.scored:
+            responses.setdefault(q.area, []).append(
+                (measurement.provisional(q), item.mark or 0.0, item.answer is not None)
+            )
+    return measurement.measure(attempt.scheme, responses, pools, draws=1000, seed=token)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--takers", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--questions", default=str(bundled("questions.yaml")))
+    args = parser.parse_args()
+    started = time.perf_counter()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        database = Path(tmp) / "verdict.db"
+        app = create_app(
+            {"DATABASE": str(database), "QUESTIONS": args.questions, "SECRET_KEY": "bench"}
+        )
+        app.config["WTF_CSRF_ENABLED"] = False  # the bench drives forms directly
+        bank = app.extensions["quiz.bank"].current()
+        truth = true_parameters(bank)
+        areas = [d.id for d in bank.dimensions]
+        true_pools = {a: [truth[q.id] for q in bank.in_area(a) if q.scored] for a in areas}
+        pools = {
+            a: [measurement.provisional(q) for q in bank.in_area(a) if q.scored] for a in areas
+        }
+        store = Store(database)
+        rng = random.Random(args.seed)
+        results = {"a": [], "b": []}  # per taker: (true verdict, [(verdict, confident)] x2)
+        questions = []
+        for _ in range(args.takers):
+            theta = abilities(rng, areas)
+            mastery = {a: measurement.domain_score(true_pools[a], theta[a]) for a in areas}
+            weights = {d.id: d.weight for d in bank.dimensions}
+            overall = sum(mastery[a] * weights[a] for a in areas) / sum(weights.values())
+            truly = first_verdict(bank.scheme, overall, mastery).id
+            client = app.test_client()
+            client.get("/")
+            shown = {"a": [], "b": []}
+            for _attempt in range(2):
+                token = take(client, bank, store, truth, theta, rng)
+                attempt = attempts.load(store, token)
+                questions.append(attempt.total)
+                shown["a"].append((attempt.verdict_id, True))
+                m = measured(bank, store, token, pools)
+                verdict = m.verdict.id if m.verdict else None
+                shown["b"].append((verdict, m.settled))
+            for mode in shown:
+                results[mode].append((truly, shown[mode]))
+        store.close()
+
+    elapsed = time.perf_counter() - started
+    print(
+        f"{args.takers} takers x 2 attempts through the app, bank {args.questions}, "
+        f"seed {args.seed}, {elapsed:.0f} s"
+    )
+    print(
+        f"abilities: N({ABILITY_MEAN}, {ABILITY_SD}) per area, correlation {CORRELATION}; "
+        "true item parameters near the provisional ones (a ~ U(1.0, 2.4), b ± N(0, 0.4))"
+    )
+    header = ("mode", "accuracy", "consistency", "confident right", "borderline", "questions")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    names = {"a": "(a) fixed form, raw %", "b": "(b) fixed form, IRT (EAP)"}
+    for mode, rows in results.items():
+        attempts_ = [(truly, v, sure) for truly, pair in rows for v, sure in pair]
+        accuracy = sum(v == truly for truly, v, _ in attempts_) / len(attempts_)
+        consistency = sum(pair[0][0] == pair[1][0] for _, pair in rows) / len(rows)
+        confident = [(truly, v) for truly, v, sure in attempts_ if sure]
+        right = sum(v == truly for truly, v in confident) / len(confident) if confident else 0
+        borderline = 1 - len(confident) / len(attempts_)
+        print(
+            f"| {names[mode]} | {accuracy:.2f} | {consistency:.2f} | {right:.2f} | "
+            f"{borderline:.2f} | {sum(questions) / len(questions):.1f} |"
+        )
+    truths = Counter(truly for truly, _ in results["a"])
+    print("true verdicts: " + ", ".join(f"{v} {n}" for v, n in truths.most_common()))
+    print("command: python bench/verdict.py " + " ".join(sys.argv[1:]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,266 @@
+"""Item response theory for the verdict: item parameters, ability with its uncertainty,
+domain scores and the probability of each verdict rule. Pure (no Flask, no SQL).
+
+The model, per area (docs/measurement.md):
+
+- Ability θ, in logits, with a standard normal prior over the people who take the
+  assessment.
+- Each scored question has a discrimination ``a``, a difficulty ``b`` and a floor ``c``:
+  the expected mark of a blind guess. The expected mark at θ is the three-parameter
+  logistic curve ``c + (1 - c) / (1 + exp(-a (θ - b)))`` (Birnbaum, in Lord & Novick
+  1968; de Ayala, *The Theory and Practice of Item Response Theory*, 2009, ch. 6).
+- Partial credit (weighted judgement options, multiple-response marks) is reduced to
+  that curve: a mark x in [0, 1] enters the likelihood as ``P^x (1 - P)^(1 - x)``, the
+  Bernoulli quasi-likelihood of fractional responses (Papke & Wooldridge 1996). For a
+  mark of 0 or 1 it is the 3PL likelihood itself; for a half mark it counts as half a
+  right and half a wrong answer. It keeps one curve per item, which a partial-credit
+  model would replace by one curve per mark level; docs/measurement.md says what that costs.
+- The estimate is the posterior mean (EAP) over a grid of θ, with the posterior
+  standard deviation as its standard error (Bock & Mislevy 1982), so an all-right or
+  all-wrong area still gets a finite estimate.
+- The score shown is the share of the area's domain mastered: the mean over the
+  area's whole pool of ``1 / (1 + exp(-a (θ - b)))``, the expected mark without the
+  guessing floor (a domain score; Lord 1980, ch. 5). A guess earns no mastery.
+- The probability of each verdict rule is the share of posterior draws of the four
+  abilities under which that rule is the first that holds.
+
+catsim (read in its source: the ``irt`` module's logistic curves, information and
+log-likelihood) models right/wrong responses; the fractional marks above need their
+own likelihood, which over a 101-point grid is a few lines, so this module has no
+numerical dependency. catsim's item selection may serve the adaptive mode.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+from .bank import Scheme, Verdict
+from .scoring import score
+from .scoring import verdict as first_verdict
+
+GRID = tuple(-5.0 + 0.1 * i for i in range(101))  # θ in logits
+PRIOR_SD = 1.5  # wider than the population's 1: see docs/measurement.md
+_PRIOR = tuple(math.exp(-0.5 * (t / PRIOR_SD) ** 2) for t in GRID)
+
+# Provisional parameters, until calibration replaces them: a difficulty label's b, and one
+# discrimination for every question (about the median of well-working test items on this
+# logistic metric; de Ayala 2009, ch. 6).
+DIFFICULTY_B = {"easy": -1.0, "medium": 0.0, "hard": 1.0, None: 0.0}
+PROVISIONAL_A = 1.7
+CONFIDENT = 0.8  # a verdict less probable than this is shown as undecided
+INTERVAL = 0.9  # the central posterior interval shown with each score
+MIN_ANSWERED = 6  # answered scored questions an area needs before it is judged
+
+
+@dataclass(frozen=True)
+class ItemParameters:
+    """An item's discrimination ``a`` (> 0), difficulty ``b`` (logits) and floor ``c``
+    (0..1, the expected mark of a blind guess); ``source`` is 'provisional',
+    'explicit' (from the bank) or 'calibrated'."""
+
+    a: float
+    b: float
+    c: float
+    source: str = "provisional"
+
+    def mastery(self, theta: float) -> float:
+        """The expected mark at ``theta`` without the guessing floor, 0..1."""
+        return _logistic(self.a * (theta - self.b))
+
+    def expected_mark(self, theta: float) -> float:
+        """The expected mark at ``theta``, 0..1: c + (1 - c) × mastery."""
+        return self.c + (1.0 - self.c) * self.mastery(theta)
+
+
+def _logistic(x: float) -> float:
+    if x < -40:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def guessing_floor(question: Any) -> float:
+    """The expected mark of a blind guess, 0..1: one option picked at random for a
+    single-answer question (keyed or weighted), a random non-empty set of options for
+    a multiple-response one, 0 for a number. Computed with the app's own scoring, so it
+    follows any change of how marks are given."""
+    if question.type == "single":
+        return sum(question.option_score(i) for i in range(len(question.options))) / len(
+            question.options
+        )
+    if question.type == "multiple":
+        n = len(question.options)
+        picks = [list(c) for k in range(1, n + 1) for c in combinations(range(n), k)]
+        return sum(score(question, pick) for pick in picks) / len(picks)
+    return 0.0
+
+
+def provisional(question: Any) -> ItemParameters:
+    """An item's parameters from the bank: explicit ``irt`` values if it has them, else
+    b from its difficulty label, the common provisional a, and c from a blind guess."""
+    explicit = getattr(question, "irt", None)
+    if explicit is not None:
+        return ItemParameters(explicit.a, explicit.b, explicit.c, "explicit")
+    return ItemParameters(
+        PROVISIONAL_A, DIFFICULTY_B[question.difficulty], guessing_floor(question)
+    )
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The posterior of one area's ability: its mean ``theta`` (EAP, logits), standard
+    deviation ``se``, the weights over GRID, and how many questions were answered."""
+
+    theta: float
+    se: float
+    weights: tuple[float, ...] = field(repr=False)
+    answered: int = 0
+
+    def quantile(self, q: float) -> float:
+        """The θ below which a share ``q`` (0..1) of the posterior lies."""
+        total = 0.0
+        for theta, weight in zip(GRID, self.weights, strict=True):
+            total += weight
+            if total >= q:
+                return theta
+        return GRID[-1]
+
+
+def estimate(
+    responses: Iterable[tuple[ItemParameters, float]], answered: int | None = None
+) -> Estimate:
+    """EAP estimate from (parameters, mark 0..1) pairs; no responses give the prior.
+
+    ``answered`` (default: the number of pairs) is kept with the estimate for the
+    minimum-answers rule, since an unanswered question enters as a mark of 0.
+    """
+    log_posterior = [0.0] * len(GRID)
+    count = 0
+    for params, mark in responses:
+        count += 1
+        for i, theta in enumerate(GRID):
+            p = min(max(params.expected_mark(theta), 1e-9), 1 - 1e-9)
+            log_posterior[i] += mark * math.log(p) + (1.0 - mark) * math.log(1.0 - p)
+    top = max(log_posterior)
+    weights = [prior * math.exp(lp - top) for prior, lp in zip(_PRIOR, log_posterior, strict=True)]
+    total = sum(weights)
+    weights = [w / total for w in weights]
+    mean = sum(t * w for t, w in zip(GRID, weights, strict=True))
+    variance = sum((t - mean) ** 2 * w for t, w in zip(GRID, weights, strict=True))
+    return Estimate(
+        mean, math.sqrt(variance), tuple(weights), count if answered is None else answered
+    )
+
+
+def domain_score(pool: Sequence[ItemParameters], theta: float) -> float:
+    """The share of an area's domain mastered at ``theta``, 0..1: the mean mastery over
+    the area's whole pool of scored questions."""
+    return sum(item.mastery(theta) for item in pool) / len(pool)
+
+
+@dataclass(frozen=True)
+class AreaScore:
+    """An area's measured score: the posterior mean share of its domain mastered and its
+    central INTERVAL (all 0..1), with the ability estimate behind them."""
+
+    score: float
+    low: float
+    high: float
+    estimate: Estimate
+
+
+def area_score(estimate: Estimate, pool: Sequence[ItemParameters]) -> AreaScore:
+    """The domain score of an estimate: posterior mean and central interval (the domain
+    score rises with θ, so the interval's ends are those of θ's)."""
+    mean = sum(w * domain_score(pool, t) for t, w in zip(GRID, estimate.weights, strict=True))
+    tail = (1 - INTERVAL) / 2
+    return AreaScore(
+        mean,
+        domain_score(pool, estimate.quantile(tail)),
+        domain_score(pool, estimate.quantile(1 - tail)),
+        estimate,
+    )
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What an attempt's answers say, for the report.
+
+    ``areas``: AreaScore by area id; ``overall`` with ``overall_low``/``overall_high``
+    (0..1, weighted by the areas' weights); ``probabilities``: verdict id -> probability
+    (0..1) that the rule holds for the taker's true mastery; ``verdict``: the most
+    probable rule, or None when an area has fewer than MIN_ANSWERED answers.
+    """
+
+    areas: dict[str, AreaScore]
+    overall: float
+    overall_low: float
+    overall_high: float
+    probabilities: dict[str, float]
+    verdict: Verdict | None
+
+    @property
+    def confidence(self) -> float:
+        """The probability of the verdict shown (0 when there is none)."""
+        return self.probabilities.get(self.verdict.id, 0.0) if self.verdict else 0.0
+
+    @property
+    def settled(self) -> bool:
+        """Whether the answers settle the verdict (its probability is at least CONFIDENT)."""
+        return self.confidence >= CONFIDENT
+
+
+def measure(
+    scheme: Scheme,
+    responses: Mapping[str, Sequence[tuple[ItemParameters, float, bool]]],
+    pools: Mapping[str, Sequence[ItemParameters]],
+    draws: int = 2000,
+    seed: int | str = 0,
+) -> Measurement:
+    """Score an attempt: ``responses`` maps each area to (parameters, mark 0..1,
+    answered) of its scored questions (an unanswered one has mark 0); ``pools`` maps
+    each area to the parameters of every scored question in its pool (the domain).
+
+    The verdict probabilities come from ``draws`` joint draws of the areas'
+    posteriors (independent given the answers), each scored with the bank's rules.
+    """
+    areas: dict[str, AreaScore] = {}
+    for d in scheme.dimensions:
+        if d.id not in pools or not pools[d.id]:
+            continue
+        given = responses.get(d.id, ())
+        fit = estimate(((p, mark) for p, mark, _ in given), sum(1 for *_, a in given if a))
+        areas[d.id] = area_score(fit, pools[d.id])
+    weights = {d.id: d.weight for d in scheme.dimensions if d.id in areas}
+    total_weight = sum(weights.values())
+    rng = random.Random(seed)
+    points = range(len(GRID))
+    # The domain score at every grid point once; a draw is then a lookup.
+    tables = {area: [domain_score(pools[area], t) for t in GRID] for area in areas}
+    samples = {
+        area: rng.choices(points, weights=s.estimate.weights, k=draws) for area, s in areas.items()
+    }
+    counts: dict[str, int] = {v.id: 0 for v in scheme.verdicts}
+    overalls = []
+    for k in range(draws):
+        drawn = {area: tables[area][samples[area][k]] for area in areas}
+        overall = sum(drawn[a] * w for a, w in weights.items()) / total_weight
+        overalls.append(overall)
+        counts[first_verdict(scheme, overall, drawn).id] += 1
+    overalls.sort()
+    probabilities = {vid: n / draws for vid, n in counts.items()}
+    enough = bool(areas) and all(s.estimate.answered >= MIN_ANSWERED for s in areas.values())
+    chosen = max(scheme.verdicts, key=lambda v: probabilities[v.id]) if enough else None
+    tail = (1 - INTERVAL) / 2
+    return Measurement(
+        areas,
+        sum(areas[a].score * w for a, w in weights.items()) / total_weight,
+        overalls[int(tail * (draws - 1))],
+        overalls[int((1 - tail) * (draws - 1))],
+        probabilities,
+        chosen,
+    )
