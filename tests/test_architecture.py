@@ -31,6 +31,7 @@ PURE = {
     "quiz.charts",
     "quiz.stats",
     "quiz.measurement",
+    "quiz.calibration",
     "quiz.text",
     "quiz.editor",
     "quiz.moodle",
