@@ -60,6 +60,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         HTMX_FILE=None,  # a local copy of htmx.min.js, served instead of the CDN (offline, tests)
         BANK_CHECK_SECONDS=1.0,
         RETENTION_DAYS=730,  # a taker's data is deleted this long after their last visit
+        # Answers a question version needs before calibration replaces its provisional
+        # item parameters (docs/measurement.md).
+        CALIBRATION_MIN_RESPONSES=200,
     )
     app.config.from_prefixed_env("QUIZ")
     if config:

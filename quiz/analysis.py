@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from . import stats
 from .attempts import question_of
 from .bank import Bank
+from .calibration import calibrate
+from .measurement import guessing_floor
 
 if TYPE_CHECKING:
     from .store import Store
@@ -130,3 +132,46 @@ def _option_rows(q: Any, counts: Counter[int], n: int) -> list[dict[str, Any]]:
         }
         for i, option in enumerate(q.options)
     ]
+
+
+def calibrate_versions(store: Store, min_responses: int) -> list[dict[str, Any]]:
+    """Calibrate every scored question version from finished assessments, one area at a
+    time, and keep the parameters of the versions with at least ``min_responses``
+    answers (the others stay provisional).
+
+    Returns one dict per version, area by area: version, q, area, n, a, b, c, se_a,
+    se_b, rmsd and ``kept`` (whether it now has calibrated parameters).
+    """
+    by_area: dict[str, dict[int, dict[str, float]]] = defaultdict(dict)
+    for attempt_id, version, area, mark in store.version_marks():
+        by_area[area].setdefault(attempt_id, {})[version] = mark
+    bodies = store.versions(
+        sorted({v for people in by_area.values() for row in people.values() for v in row})
+    )
+    rows, kept = [], []
+    for area, people in sorted(by_area.items()):
+        versions = sorted(
+            {v for row in people.values() for v in row}, key=lambda v: (bodies[v]["id"], v)
+        )
+        questions = [question_of(v, bodies[v]) for v in versions]
+        table = [[row.get(v) for v in versions] for row in people.values()]
+        fitted = calibrate(table, [guessing_floor(q) for q in questions])
+        for version, q, f in zip(versions, questions, fitted, strict=True):
+            row = {
+                "version_hash": version,
+                "q": q,
+                "area": area,
+                "n": f.n,
+                "a": f.a,
+                "b": f.b,
+                "c": f.c,
+                "se_a": f.se_a,
+                "se_b": f.se_b,
+                "rmsd": f.rmsd,
+                "kept": f.n >= min_responses,
+            }
+            rows.append(row)
+            if row["kept"]:
+                kept.append({k: v for k, v in row.items() if k not in ("q", "area", "kept")})
+    store.replace_item_parameters(kept)
+    return rows

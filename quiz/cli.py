@@ -159,6 +159,45 @@ def seed_demo(count: int, seed: int) -> None:
 
 
 @main.command()
+@click.option(
+    "--min-responses",
+    type=click.IntRange(1, None),
+    help="Answers a question version needs to be calibrated "
+    "(default: QUIZ_CALIBRATION_MIN_RESPONSES, 200).",
+)
+def calibrate(min_responses: int | None) -> None:
+    """Estimate item parameters from finished assessments (docs/measurement.md).
+
+    Versions with fewer answers keep their provisional parameters.
+    """
+    from .analysis import calibrate_versions
+
+    app = create_app()
+    needed = min_responses or int(app.config["CALIBRATION_MIN_RESPONSES"])
+    store = Store(app.config["DATABASE"])
+    try:
+        rows = calibrate_versions(store, needed)
+    finally:
+        store.close()
+    if not rows:
+        click.echo("No finished assessments yet: every question keeps its provisional parameters.")
+        return
+    click.echo(f"{'question':<28} {'version':<8} {'n':>6} {'a':>11} {'b':>12} {'c':>5} {'RMSD':>6}")
+    for row in rows:
+        click.echo(
+            f"{row['q'].id:<28} {row['version_hash'][:8]} {row['n']:>6} "
+            f"{row['a']:5.2f} ±{row['se_a']:4.2f} {row['b']:+6.2f} ±{row['se_b']:4.2f} "
+            f"{row['c']:5.2f} {row['rmsd']:6.3f}"
+            + ("" if row["kept"] else "  provisional: too few answers")
+        )
+    kept = sum(row["kept"] for row in rows)
+    click.echo(
+        f"Calibrated {kept} of {len(rows)} question versions "
+        f"(at least {needed} answers each); the others keep their provisional parameters."
+    )
+
+
+@main.command()
 @click.argument("path", type=click.Path(dir_okay=False))
 def backup(path: str) -> None:
     """Copy the database safely, even while the app serves (SQLite's online backup)."""

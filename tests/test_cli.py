@@ -145,3 +145,38 @@ def test_seed_demo_makes_strong_and_weak_takers(tmp_path, monkeypatch):
         for r in sums
     ]
     assert sum(d > 20 for d in discriminations if d is not None) > len(sums) * 0.8
+
+
+def test_calibrate_estimates_parameters_from_finished_attempts(tmp_path, monkeypatch):
+    import statistics
+
+    from quiz.bank import load
+    from quiz.demo import _traits
+    from quiz.store import Store
+
+    monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("QUIZ_DATABASE", raising=False)
+    runner = CliRunner()
+    empty = runner.invoke(main, ["calibrate"])
+    assert empty.exit_code == 0 and "No finished assessments yet" in empty.stdout
+    assert runner.invoke(main, ["seed-demo", "--attempts", "600"]).exit_code == 0
+    thin = runner.invoke(main, ["calibrate", "--min-responses", "1000"])
+    assert "Calibrated 0 of 96 question versions" in thin.stdout
+    assert thin.stdout.count("provisional: too few answers") == 96
+    done = runner.invoke(main, ["calibrate"])
+    assert done.exit_code == 0 and "Calibrated 96 of 96 question versions" in done.stdout
+    store = Store(tmp_path / "quiz.db")
+    try:
+        fitted = store.item_parameters()
+        bank = load(bundled("questions.yaml"))
+        truth = _traits(bank)
+        pairs = [
+            (truth[q.id][0], fitted[bank.versions[q.id][0]]["b"])
+            for q in bank.questions
+            if q.scored
+        ]
+    finally:
+        store.close()
+    assert len(fitted) == 96
+    # The demo's takers answer by a known difficulty per question: calibration finds it.
+    assert statistics.correlation(*zip(*pairs, strict=True)) > 0.8

@@ -787,6 +787,39 @@ class Store:
                 out[row[0]] = json.loads(row[1])
         return out
 
+    # --- calibration -------------------------------------------------------------------
+
+    def version_marks(self) -> Iterator[tuple[int, str, str, float]]:
+        """(attempt id, version hash, area, mark 0..1) of every scored question of every
+        finished assessment, an unanswered one as 0, ordered by attempt."""
+        yield from self.db.execute(
+            "SELECT a.id, i.version_hash, v.area, coalesce(r.score, 0) "
+            "FROM attempts AS a "
+            "JOIN attempt_items AS i ON i.attempt_id = a.id "
+            "JOIN question_versions AS v ON v.hash = i.version_hash "
+            "LEFT JOIN responses AS r ON r.attempt_id = i.attempt_id AND r.position = i.position "
+            "WHERE a.finished_at IS NOT NULL AND a.mode = 'assessment' "
+            "AND json_extract(v.body, '$.weight') > 0 ORDER BY a.id"
+        )
+
+    def replace_item_parameters(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Replace every calibrated parameter with ``rows`` (dicts with version_hash, a,
+        b, c, se_a, se_b, rmsd, n); returns how many were kept."""
+        stamp = now()
+        with self.transaction():
+            self.db.execute("DELETE FROM item_parameters")
+            cursor = self.db.conn.executemany(
+                "INSERT INTO item_parameters (version_hash, a, b, c, se_a, se_b, rmsd, n, "
+                "calibrated_at) VALUES (:version_hash, :a, :b, :c, :se_a, :se_b, :rmsd, :n, "
+                ":calibrated_at)",
+                [{**row, "calibrated_at": stamp} for row in rows],
+            )
+        return cursor.rowcount
+
+    def item_parameters(self) -> dict[str, dict[str, Any]]:
+        """Calibrated parameters by version hash."""
+        return {row["version_hash"]: row for row in self.db.query("SELECT * FROM item_parameters")}
+
     # --- backups ---------------------------------------------------------------------
 
     def backup(self, target: str | Path) -> None:

@@ -231,6 +231,16 @@ MIGRATIONS: list[str | Callable[[sqlite_utils.Database], None]] = [
         FROM (SELECT DISTINCT taker FROM attempts) AS t);
     """,
     _forms_by_layout,
+    # 9: item response theory parameters calibrated from finished attempts, per question
+    # version; versions without a row keep their provisional parameters.
+    """
+    CREATE TABLE item_parameters (
+        version_hash TEXT PRIMARY KEY REFERENCES question_versions(hash),
+        a REAL NOT NULL, b REAL NOT NULL, c REAL NOT NULL,
+        se_a REAL, se_b REAL, rmsd REAL NOT NULL, n INTEGER NOT NULL,
+        calibrated_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
