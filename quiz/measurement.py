@@ -60,8 +60,8 @@ MIN_ANSWERED = 6  # answered scored questions an area needs before it is judged
 @dataclass(frozen=True)
 class ItemParameters:
     """An item's discrimination ``a`` (> 0), difficulty ``b`` (logits) and floor ``c``
-    (0..1, the expected mark of a blind guess); ``source`` is 'provisional',
-    'explicit' (from the bank) or 'calibrated'."""
+    (0..1, the expected mark of a blind guess); ``source`` says where they come from:
+    'provisional' or 'calibrated' (a simulation names its own)."""
 
     a: float
     b: float
@@ -100,11 +100,8 @@ def guessing_floor(question: Any) -> float:
 
 
 def provisional(question: Any) -> ItemParameters:
-    """An item's parameters from the bank: explicit ``irt`` values if it has them, else
-    b from its difficulty label, the common provisional a, and c from a blind guess."""
-    explicit = getattr(question, "irt", None)
-    if explicit is not None:
-        return ItemParameters(explicit.a, explicit.b, explicit.c, "explicit")
+    """An item's parameters before calibration: b from its difficulty label, the common
+    provisional a, and c from a blind guess."""
     return ItemParameters(
         PROVISIONAL_A, DIFFICULTY_B[question.difficulty], guessing_floor(question)
     )
