@@ -16,8 +16,9 @@ attempt's stored answers are scored two ways:
       probable verdict and its probability).
 
 It prints, per mode: decision accuracy, decision consistency (the two attempts
-agree), the accuracy of verdicts shown as confident, the share shown as
-borderline, and questions per attempt.
+agree) with Cohen's kappa (the same beyond chance agreement), the accuracy of
+verdicts shown as confident, the share shown as borderline, and questions per
+attempt. Attempt tokens are made from --seed, so a run repeats exactly.
 
     make bench-verdict                               # 300 takers
     make bench-verdict VERDICT_ARGS="--takers 1000"
@@ -29,6 +30,7 @@ import argparse
 import math
 import random
 import re
+import secrets
 import sys
 import tempfile
 import time
@@ -118,6 +120,13 @@ def main() -> int:
     parser.add_argument("--questions", default=str(bundled("questions.yaml")))
     args = parser.parse_args()
     started = time.perf_counter()
+    # Attempt tokens seed the draw and the measurement's posterior draws: made from the
+    # bench's seed instead of the system's randomness, a run repeats exactly.
+    tokens = random.Random(f"tokens:{args.seed}")
+    secrets.token_urlsafe = lambda nbytes=32: "".join(
+        tokens.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        for _ in range(math.ceil((nbytes or 32) * 4 / 3))
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         database = Path(tmp) / "verdict.db"
@@ -166,7 +175,15 @@ def main() -> int:
         f"abilities: N({ABILITY_MEAN}, {ABILITY_SD}) per area, correlation {CORRELATION}; "
         "true item parameters near the provisional ones (a ~ U(1.0, 2.4), b ± N(0, 0.4))"
     )
-    header = ("mode", "accuracy", "consistency", "confident right", "borderline", "questions")
+    header = (
+        "mode",
+        "accuracy",
+        "consistency",
+        "consistency κ",
+        "confident right",
+        "borderline",
+        "questions",
+    )
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     names = {"a": "(a) fixed form, raw %", "b": "(b) fixed form, IRT (EAP)"}
@@ -174,17 +191,28 @@ def main() -> int:
         attempts_ = [(truly, v, sure) for truly, pair in rows for v, sure in pair]
         accuracy = sum(v == truly for truly, v, _ in attempts_) / len(attempts_)
         consistency = sum(pair[0][0] == pair[1][0] for _, pair in rows) / len(rows)
+        kappa = _kappa([(pair[0][0], pair[1][0]) for _, pair in rows])
         confident = [(truly, v) for truly, v, sure in attempts_ if sure]
         right = sum(v == truly for truly, v in confident) / len(confident) if confident else 0
         borderline = 1 - len(confident) / len(attempts_)
         print(
-            f"| {names[mode]} | {accuracy:.2f} | {consistency:.2f} | {right:.2f} | "
+            f"| {names[mode]} | {accuracy:.2f} | {consistency:.2f} | {kappa:.2f} | {right:.2f} | "
             f"{borderline:.2f} | {sum(questions) / len(questions):.1f} |"
         )
     truths = Counter(truly for truly, _ in results["a"])
     print("true verdicts: " + ", ".join(f"{v} {n}" for v, n in truths.most_common()))
     print("command: python bench/verdict.py " + " ".join(sys.argv[1:]))
     return 0
+
+
+def _kappa(pairs: list[tuple[str | None, str | None]]) -> float:
+    """Cohen's kappa of two attempts' verdicts: agreement beyond what the shares of each
+    verdict would give by chance (a bench that mostly says "not yet" agrees by chance)."""
+    n = len(pairs)
+    observed = sum(a == b for a, b in pairs) / n
+    first, second = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    chance = sum(first[k] * second[k] for k in first) / (n * n)
+    return (observed - chance) / (1 - chance) if chance < 1 else 1.0
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ The model, per area (docs/measurement.md):
 
 catsim (read in its source: the ``irt`` module's logistic curves, information and
 log-likelihood) models right/wrong responses; the fractional marks above need their
-own likelihood, which over a 101-point grid is a few lines, so this module has no
+own likelihood, which over a 121-point grid is a few lines, so this module has no
 numerical dependency. catsim's item selection may serve the adaptive mode.
 """
 
@@ -43,7 +43,9 @@ from .bank import Scheme, Verdict
 from .scoring import score
 from .scoring import verdict as first_verdict
 
-GRID = tuple(-5.0 + 0.1 * i for i in range(101))  # θ in logits
+# θ in logits; ±6 is four prior standard deviations, so cutting the tails off moves
+# even an all-wrong or all-right estimate by little.
+GRID = tuple(-6.0 + 0.1 * i for i in range(121))
 PRIOR_SD = 1.5  # wider than the population's 1: see docs/measurement.md
 _PRIOR = tuple(math.exp(-0.5 * (t / PRIOR_SD) ** 2) for t in GRID)
 
