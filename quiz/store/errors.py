@@ -55,10 +55,14 @@ def _translating() -> Iterator[None]:
     try:
         yield
     except sqlite3.OperationalError as exc:
-        kind = storage_kind(exc)
-        if kind is None:
-            raise
-        raise StorageUnavailable(kind) from exc
+        _reraise(exc)
+
+
+def _reraise(exc: sqlite3.OperationalError) -> None:
+    kind = storage_kind(exc)
+    if kind is None:
+        raise exc
+    raise StorageUnavailable(kind) from exc
 
 
 def translated(function: Callable[..., T]) -> Callable[..., T]:
@@ -73,10 +77,14 @@ def translated(function: Callable[..., T]) -> Callable[..., T]:
 
         return generator
 
+    # A plain try, not _translating(): this wraps every query of every request.
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> T:
-        with _translating():
+        try:
             return function(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            _reraise(exc)
+            raise  # not reached: _reraise always raises
 
     return call
 
