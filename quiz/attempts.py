@@ -49,7 +49,6 @@ class Item:
     option_order: tuple[int, ...]  # the bank index of each option, in the order shown
     answer: Answer  # in the question's own terms (bank option indexes, a decimal string)
     mark: float | None  # 0..1; None when unanswered
-    answered_at: str | None = None
 
     @property
     def shown_options(self) -> list[tuple[int, Any]]:
@@ -156,7 +155,6 @@ def item_from_row(row: Mapping[str, Any]) -> Item:
         option_order=tuple(row["option_order"] or ()),
         answer=row["answer"],
         mark=row["score"],
-        answered_at=row["answered_at"],
     )
 
 

@@ -31,7 +31,6 @@ from . import role
 
 log = logging.getLogger(__name__)
 
-AREA_BANDS = ("strength", "adequate", "gap")
 DIFFICULTIES = ("easy", "medium", "hard")
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]

@@ -51,16 +51,18 @@ def build(
     """
     scheme, scores = attempt.scheme, attempt.areas
     verdict = attempt.verdict
-    areas = [
-        {
-            "dimension": d,
-            "score": scores[d.id],
-            "band": band(scheme.settings, scores[d.id]),
-            "feedback": d.feedback.get(band(scheme.settings, scores[d.id])),
-        }
-        for d in scheme.dimensions
-        if d.id in scores
-    ]
+    areas = []
+    for d in scheme.dimensions:
+        if d.id in scores:
+            level = band(scheme.settings, scores[d.id])
+            areas.append(
+                {
+                    "dimension": d,
+                    "score": scores[d.id],
+                    "band": level,
+                    "feedback": d.feedback.get(level),
+                }
+            )
     calibrated = calibration(scheme, attempt.self_rating, scores)
     rated = {c.area: c.rated_percent for c in calibrated}
     chart = charts.area_bars(
