@@ -1,4 +1,5 @@
-"""Results for instructors: every attempt, the score distribution, CSV exports, item analysis."""
+"""Results for instructors: every attempt, the score distribution, CSV exports, item analysis,
+item parameters and their calibration."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, flash, redirect, request, url_for
 
 from .. import charts, stats
-from ..analysis import item_analysis
+from ..analysis import calibrate_versions, item_analysis
+from ..measurement import provisional
 from ..report import MIN_FOR_PERCENTILES, scores_at
 from ..store import Store
 from ..web import csv_cell, csv_stream, current_bank, dated, render, store
@@ -172,6 +174,81 @@ def responses_csv() -> Response:
 
 @bp.get("/statistics")
 def statistics() -> Response:
+    bank = current_bank()
+    analysis = item_analysis(store(), bank)
     return render(
-        "statistics.html", **item_analysis(store(), current_bank()), few=stats.FEW_ATTEMPTS
+        "statistics.html",
+        **analysis,
+        few=stats.FEW_ATTEMPTS,
+        parameters=_parameters(bank, analysis["items"]),
+        min_responses=_min_responses(),
     )
+
+
+def _min_responses() -> int:
+    return int(current_app.config["CALIBRATION_MIN_RESPONSES"])
+
+
+def _parameters(bank: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The item parameters of each scored question of the current bank, in bank order:
+    calibrated where its current version has them, provisional otherwise.
+
+    Parameters belong to a version, so an edited question is provisional again until
+    the next calibration. ``n`` is the answers they rest on, or for provisional ones
+    the answers gathered so far.
+    """
+    if bank is None:
+        return []
+    fitted = store().item_parameters()
+    answers = {i["version"]: i["stats"].n for i in items if i["current"]}
+    rows = []
+    for q in bank.questions:
+        if not q.scored:
+            continue
+        version = bank.versions[q.id][0]
+        row = {"q": q, "area": bank.scheme.dimension(q.area).name, "version": version}
+        calibrated = fitted.get(version)
+        if calibrated:
+            row |= {k: calibrated[k] for k in ("a", "b", "c", "se_a", "se_b", "rmsd", "n")}
+            row |= {"source": "calibrated", "date": calibrated["calibrated_at"][:10]}
+        else:
+            guess = provisional(q)
+            row |= {"a": guess.a, "b": guess.b, "c": guess.c, "se_a": None, "se_b": None}
+            row |= {"rmsd": None, "n": answers.get(version, 0), "source": "provisional"}
+        rows.append(row)
+    return rows
+
+
+@bp.post("/statistics/calibrate")
+def calibrate() -> Response:
+    """Estimate item parameters from every finished assessment, as `quiz calibrate` does."""
+    db = store()
+    finished = db.score_moments().get("", (0,))[0]
+    needed = _min_responses()
+    if not finished:
+        # Calibrating nothing would also clear earlier parameters: leave them alone.
+        flash(
+            "There are no finished assessments yet, so nothing was calibrated: "
+            "every question keeps its provisional parameters."
+        )
+    else:
+        rows = calibrate_versions(db, needed)
+        kept = sum(row["kept"] for row in rows)
+        thin = len(rows) - kept
+        message = (
+            f"Calibrated {kept} question version{_s(kept)} from {finished} finished "
+            f"assessment{_s(finished)}"
+        )
+        if thin:
+            message += (
+                f"; {thin} with fewer than {needed} answers keep{'s' if thin == 1 else ''} "
+                f"{'its' if thin == 1 else 'their'} provisional parameters."
+            )
+        else:
+            message += f"; every one had at least {needed} answers."
+        flash(message)
+    return redirect(url_for("instructor.statistics"), code=303)  # the flash shows at the top
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
