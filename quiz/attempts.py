@@ -9,11 +9,13 @@ cached by hash. No Flask and no SQL: the store is asked for rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .bank import Question, Scheme, Verdict, question_from_body
+from . import measurement
+from .bank import Bank, Question, Scheme, Verdict, question_from_body
+from .measurement import Measurement, Scores
 from .scoring import Answer
 
 if TYPE_CHECKING:
@@ -100,6 +102,8 @@ class Attempt:
     verdict_id: str | None = None
     areas: Mapping[str, float] = field(default_factory=dict)  # area id -> score
     first: bool = False  # the taker's first finished assessment, which percentiles count
+    scores: Scores | None = None  # the measurement; None for attempts finished before it
+    adaptive: bool = False  # questions chosen one at a time (docs/measurement.md)
 
     @property
     def finished(self) -> bool:
@@ -121,8 +125,24 @@ class Attempt:
 
     @property
     def verdict(self) -> Verdict | None:
-        """The verdict rule of a finished attempt, as its scheme words it."""
+        """The verdict rule of a finished attempt, as its scheme words it; None before it
+        finishes and when too few answers were given to judge."""
         return next((v for v in self.scheme.verdicts if v.id == self.verdict_id), None)
+
+    @property
+    def verdict_text(self) -> str:
+        """The verdict as a list shows it: its label, with '(undecided)' when the answers
+        did not settle it; 'Not enough answers' for a finished attempt without one."""
+        if self.verdict is None:
+            return "Not enough answers" if self.finished else ""
+        if self.scores is not None and not self.scores.settled:
+            return f"{self.verdict.label} (undecided)"
+        return self.verdict.label
+
+    @property
+    def judged(self) -> bool:
+        """Whether the finished attempt has a verdict (enough answers in every area)."""
+        return self.verdict_id is not None
 
 
 def attempt_from_row(row: Mapping[str, Any], scheme: Scheme) -> Attempt:
@@ -143,6 +163,8 @@ def attempt_from_row(row: Mapping[str, Any], scheme: Scheme) -> Attempt:
         verdict_id=row["verdict"],
         areas=row.get("areas") or {},
         first=bool(row.get("first")),
+        scores=Scores.from_summary(row["measurement"]) if row.get("measurement") else None,
+        adaptive=bool(row.get("adaptive")),
     )
 
 
@@ -188,3 +210,50 @@ def item(store: Store, attempt: Attempt, position: int) -> Item | None:
     """The attempt's item at ``position`` (1-based), or None if it has none there."""
     rows = store.items(attempt.id, position) if position >= 1 else []
     return item_from_row(rows[0]) if rows else None
+
+
+# --- measuring ---------------------------------------------------------------------
+
+
+def measured(
+    attempt: Attempt,
+    items: Sequence[Item],
+    pools: Mapping[str, Sequence[measurement.ItemParameters]],
+    calibrated: Mapping[str, Mapping[str, Any]],
+    draws: int = 2000,
+) -> Measurement:
+    """The measurement of an attempt's answers (docs/measurement.md).
+
+    ``pools`` are the areas' domains (``measurement.pools`` of the current bank);
+    an area the bank no longer has is measured against the attempt's own questions.
+    ``calibrated`` maps version hashes to calibrated parameters. The posterior draws
+    are seeded by the token, so the same answers always give the same result.
+    """
+    responses: dict[str, list[tuple[measurement.ItemParameters, float, bool]]] = {}
+    for item in items:
+        q = item.question
+        if q.scored:
+            params = measurement.parameters(q, calibrated.get(item.version_hash))
+            responses.setdefault(q.area, []).append(
+                (params, item.mark or 0.0, item.answer is not None)
+            )
+    domains = dict(pools)
+    for area, given in responses.items():
+        domains.setdefault(area, [params for params, *_ in given])
+    return measurement.measure(attempt.scheme, responses, domains, draws, seed=attempt.token)
+
+
+def finish(store: Store, attempt: Attempt, bank: Bank | None) -> bool:
+    """Measure the attempt against the areas of the current ``bank`` (None: against its
+    own questions) with the store's calibrated parameters, and close it; False if it
+    was already closed."""
+    calibrated = store.item_parameters()
+    pools = measurement.pools(bank, calibrated) if bank is not None else {}
+    result = measured(attempt, items(store, attempt), pools, calibrated)
+    return store.finish(
+        attempt.id,
+        result.overall,
+        result.verdict.id if result.verdict else None,
+        {area: s.score for area, s in result.areas.items()},
+        result.summary(),
+    )

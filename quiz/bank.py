@@ -22,7 +22,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -52,6 +60,22 @@ class Bands(Model):
     adequate: Percent = 50
 
 
+class Adaptive(Model):
+    """The adaptive mode (docs/measurement.md): each area asks between ``min_per_area``
+    and ``max_per_area`` scored questions, stopping early once its answers settle
+    every verdict rule it can change."""
+
+    enabled: bool = False
+    min_per_area: Annotated[int, Field(ge=1)] = 6
+    max_per_area: Annotated[int, Field(ge=1)] = 18
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Adaptive:
+        if self.max_per_area < self.min_per_area:
+            raise ValueError("adaptive: max_per_area must be at least min_per_area")
+        return self
+
+
 class Settings(Model):
     title: Text = "E-commerce manager self-assessment"
     minutes: Annotated[int, Field(ge=1, le=240)] = 20
@@ -60,6 +84,10 @@ class Settings(Model):
     # How many scored questions an attempt draws from each area's pool (None: all of them).
     draw: Annotated[int, Field(ge=1)] | None = None
     bands: Bands = Bands()
+    # Answered scored questions each area needs before an attempt gets a verdict (or
+    # every one the attempt asks there, when it asks fewer): docs/measurement.md.
+    min_answered: Annotated[int, Field(ge=1)] = 6
+    adaptive: Adaptive = Adaptive()
 
 
 class BandFeedback(Model):

@@ -24,6 +24,8 @@ class Bar:
     percent: int
     band: str  # 'strength', 'adequate' or 'gap'
     rated: int | None = None  # the self-rating on the same 0-100 scale
+    low: int | None = None  # the score's 90% interval, percent
+    high: int | None = None
 
 
 def _desc(chart_id: str, text: str) -> str:
@@ -40,7 +42,8 @@ def area_bars(
     """Horizontal bars, one per area, with the band thresholds and the self-ratings marked."""
     plot = WIDTH - LABEL - RIGHT
     top, height = 24, ROW * len(bars)
-    total_height = top + height + 48
+    intervals = any(b.low is not None for b in bars)
+    total_height = top + height + 48 + (22 if intervals else 0)
     out = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {total_height}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
@@ -49,6 +52,7 @@ def area_bars(
             chart_id,
             "; ".join(
                 f"{b.name}: {b.percent}% ({b.band})"
+                + (f", likely between {b.low}% and {b.high}%" if b.low is not None else "")
                 + (f", self-rating at {b.rated}%" if b.rated is not None else "")
                 for b in bars
             ),
@@ -81,8 +85,17 @@ def area_bars(
             f'<rect class="bar band-{escape(bar.band)}" x="{LABEL}" y="{y + 8}" '
             f'width="{max(width, 1)}" height="{ROW - 16}" rx="3"/>'
         )
+        value_x = LABEL + width + 6
+        if bar.low is not None and bar.high is not None:
+            # The interval as a whisker across the bar's end; the value goes past it.
+            x1, x2, cy = _x(bar.low, LABEL, plot), _x(bar.high, LABEL, plot), y + ROW / 2
+            out.append(
+                f'<path class="interval" d="M {x1} {cy - 6} V {cy + 6} M {x1} {cy} H {x2} '
+                f'M {x2} {cy - 6} V {cy + 6}"/>'
+            )
+            value_x = max(value_x, x2 + 6)
         out.append(
-            f'<text class="value" x="{LABEL + width + 6}" y="{y + ROW / 2 + 5}">'
+            f'<text class="value" x="{min(value_x, WIDTH - RIGHT + 6)}" y="{y + ROW / 2 + 5}">'
             f"{bar.percent}%</text>"
         )
         if bar.rated is not None:
@@ -107,6 +120,16 @@ def area_bars(
             f'{legend_y - 4} L {cx} {legend_y + 4} L {cx - 6} {legend_y - 4} Z"/>'
         )
         out.append(f'<text class="legend" x="{cx + 12}" y="{legend_y}">your self-rating</text>')
+    if intervals:
+        x, legend_y = LABEL, legend_y + 22
+        out.append(
+            f'<path class="interval" d="M {x} {legend_y - 10} V {legend_y + 2} M {x} '
+            f'{legend_y - 4} H {x + 16} M {x + 16} {legend_y - 10} V {legend_y + 2}"/>'
+        )
+        out.append(
+            f'<text class="legend" x="{x + 22}" y="{legend_y}">'
+            "90% interval: where your true score most likely lies</text>"
+        )
     out.append("</svg>")
     return Markup("\n".join(out))
 

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from .bank import Scheme, Verdict
+from .bank import Bank, Scheme, Verdict
 from .scoring import score
 from .scoring import verdict as first_verdict
 
@@ -56,7 +56,7 @@ DIFFICULTY_B = {"easy": -1.0, "medium": 0.0, "hard": 1.0, None: 0.0}
 PROVISIONAL_A = 1.7
 CONFIDENT = 0.8  # a verdict less probable than this is shown as undecided
 INTERVAL = 0.9  # the central posterior interval shown with each score
-MIN_ANSWERED = 6  # answered scored questions an area needs before it is judged
+MODEL = "3pl-eap-1"  # names the model in each stored measurement
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,27 @@ def provisional(question: Any) -> ItemParameters:
     return ItemParameters(
         PROVISIONAL_A, DIFFICULTY_B[question.difficulty], guessing_floor(question)
     )
+
+
+def parameters(question: Any, calibrated: Mapping[str, Any] | None = None) -> ItemParameters:
+    """An item's parameters: its calibrated ones (a row with a, b, c, as ``quiz
+    calibrate`` keeps them) when it has them, else its provisional ones."""
+    if calibrated is None:
+        return provisional(question)
+    return ItemParameters(calibrated["a"], calibrated["b"], calibrated["c"], "calibrated")
+
+
+def pools(
+    bank: Bank, calibrated: Mapping[str, Mapping[str, Any]]
+) -> dict[str, list[ItemParameters]]:
+    """Each area's domain: the parameters of every scored question in its pool.
+    ``calibrated`` maps version hashes to calibrated rows."""
+    out: dict[str, list[ItemParameters]] = {}
+    for q in bank.questions:
+        if q.scored:
+            row = calibrated.get(bank.versions[q.id][0])
+            out.setdefault(q.area, []).append(parameters(q, row))
+    return out
 
 
 @dataclass(frozen=True)
@@ -192,7 +213,8 @@ class Measurement:
     ``areas``: AreaScore by area id; ``overall`` with ``overall_low``/``overall_high``
     (0..1, weighted by the areas' weights); ``probabilities``: verdict id -> probability
     (0..1) that the rule holds for the taker's true mastery; ``verdict``: the most
-    probable rule, or None when an area has fewer than MIN_ANSWERED answers.
+    probable rule, or None when an area has fewer answers than the bank's
+    ``settings.min_answered`` (or than it asked, when it asked fewer).
     """
 
     areas: dict[str, AreaScore]
@@ -211,6 +233,83 @@ class Measurement:
     def settled(self) -> bool:
         """Whether the answers settle the verdict (its probability is at least CONFIDENT)."""
         return self.confidence >= CONFIDENT
+
+    def summary(self) -> dict[str, Any]:
+        """What an attempt keeps of its measurement, as JSON-ready values (0..1 scores,
+        θ and its standard error in logits); :class:`Scores` reads it back."""
+        return {
+            "model": MODEL,
+            "overall": [self.overall, self.overall_low, self.overall_high],
+            "areas": {
+                area: {
+                    "score": s.score,
+                    "low": s.low,
+                    "high": s.high,
+                    "theta": s.estimate.theta,
+                    "se": s.estimate.se,
+                    "answered": s.estimate.answered,
+                }
+                for area, s in self.areas.items()
+            },
+            "probabilities": self.probabilities,
+            "verdict": self.verdict.id if self.verdict else None,
+            "confidence": self.confidence,
+        }
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A score and its central INTERVAL, 0..1."""
+
+    score: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A finished attempt's stored measurement (:meth:`Measurement.summary`), read back.
+
+    ``areas`` and ``overall`` are Intervals; ``answered`` counts the answered scored
+    questions per area; ``probabilities`` maps verdict ids to 0..1; ``verdict_id`` is
+    None when an area had too few answers (``measure``).
+    """
+
+    overall: Interval
+    areas: dict[str, Interval]
+    answered: dict[str, int]
+    probabilities: dict[str, float]
+    verdict_id: str | None
+    confidence: float
+
+    @classmethod
+    def from_summary(cls, summary: Mapping[str, Any]) -> Scores:
+        return cls(
+            Interval(*summary["overall"]),
+            {a: Interval(v["score"], v["low"], v["high"]) for a, v in summary["areas"].items()},
+            {a: v["answered"] for a, v in summary["areas"].items()},
+            dict(summary["probabilities"]),
+            summary["verdict"],
+            summary["confidence"],
+        )
+
+    @property
+    def settled(self) -> bool:
+        """Whether the verdict's probability is at least CONFIDENT."""
+        return self.verdict_id is not None and self.confidence >= CONFIDENT
+
+    def contenders(self, scheme: Scheme) -> list[Verdict]:
+        """The verdicts the answers leave open, best first: the most probable ones whose
+        probabilities add up to CONFIDENT (one when the verdict is settled)."""
+        ranked = sorted(scheme.verdicts, key=lambda v: -self.probabilities.get(v.id, 0.0))
+        chosen, total = [], 0.0
+        for v in ranked:
+            if total >= CONFIDENT:
+                break
+            chosen.append(v)
+            total += self.probabilities.get(v.id, 0.0)
+        order = [v.id for v in scheme.verdicts]
+        return sorted(chosen, key=lambda v: order.index(v.id))
 
 
 def measure(
@@ -252,7 +351,12 @@ def measure(
         counts[first_verdict(scheme, overall, drawn).id] += 1
     overalls.sort()
     probabilities = {vid: n / draws for vid, n in counts.items()}
-    enough = bool(areas) and all(s.estimate.answered >= MIN_ANSWERED for s in areas.values())
+    # An area needs min_answered answers, or all it asked when it asked fewer.
+    needed = scheme.settings.min_answered
+    enough = bool(areas) and all(
+        s.estimate.answered >= min(needed, len(responses.get(area, ()))) and s.estimate.answered > 0
+        for area, s in areas.items()
+    )
     chosen = max(scheme.verdicts, key=lambda v: probabilities[v.id]) if enough else None
     tail = (1 - INTERVAL) / 2
     return Measurement(

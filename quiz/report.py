@@ -50,25 +50,36 @@ def build(
     how the attempt's scores stand among first finished assessments.
     """
     scheme, scores = attempt.scheme, attempt.areas
+    measured = attempt.scores
     verdict = attempt.verdict
     areas = []
     for d in scheme.dimensions:
         if d.id in scores:
             level = band(scheme.settings, scores[d.id])
+            interval = measured.areas.get(d.id) if measured else None
             areas.append(
                 {
                     "dimension": d,
                     "score": scores[d.id],
+                    "low": interval.low if interval else None,
+                    "high": interval.high if interval else None,
+                    "answered": measured.answered.get(d.id) if measured else None,
                     "band": level,
                     "feedback": d.feedback.get(level),
                 }
             )
     calibrated = calibration(scheme, attempt.self_rating, scores)
+    checks = readiness(attempt.background)
     rated = {c.area: c.rated_percent for c in calibrated}
     chart = charts.area_bars(
         [
             charts.Bar(
-                a["dimension"].name, percent(a["score"]), a["band"], rated.get(a["dimension"].id)
+                a["dimension"].name,
+                percent(a["score"]),
+                a["band"],
+                rated.get(a["dimension"].id),
+                percent(a["low"]) if a["low"] is not None else None,
+                percent(a["high"]) if a["high"] is not None else None,
             )
             for a in areas
         ],
@@ -81,7 +92,7 @@ def build(
     missed = [r for r in review if r["status"] in MISSED]
     show = "missed" if show == "missed" else "all"
     ranking = None
-    if percentile_counts is not None and not attempt.practice:
+    if percentile_counts is not None and not attempt.practice and attempt.judged:
         rows = [("Overall", percentile_counts(attempt.overall, None))]
         rows += [
             (a["dimension"].name, percentile_counts(a["score"], a["dimension"].id)) for a in areas
@@ -92,12 +103,15 @@ def build(
         "attempt": attempt,
         "scheme": scheme,
         "verdict": verdict,
+        "headline": headline(attempt),
         "overall": attempt.overall,
-        "reason": verdict_reason(scheme, verdict, attempt.overall, scores),
+        "overall_interval": measured.overall if measured else None,
+        "reason": verdict_reason(scheme, verdict, attempt.overall, scores) if verdict else None,
         "areas": areas,
         "chart": chart,
         "calibration": calibrated,
-        "readiness": readiness(attempt.background),
+        "readiness": checks,
+        "fit_and_experience": fit_and_experience(attempt, checks),
         "status_labels": STATUS_LABELS,
         "review_labels": REVIEW_LABELS,
         "salary": role.SALARY,
@@ -127,22 +141,136 @@ def review_entry(scheme: Scheme, item: Item) -> dict[str, Any]:
 # --- the verdict in plain words ------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Headline:
+    """The top of the result page.
+
+    ``state`` is 'settled' (the verdict's probability is at least
+    measurement.CONFIDENT), 'borderline' (it is not: ``contenders`` are the verdicts
+    still open, best first), 'unjudged' (an area had too few answers) or 'unmeasured'
+    (finished before scores had intervals). ``verdict_id`` and ``confidence`` (0..1)
+    go into the page's data attributes; ``title`` and ``text`` are what it says.
+    """
+
+    state: str
+    title: str
+    text: str
+    verdict_id: str
+    confidence: float
+    contenders: tuple[Verdict, ...] = ()
+
+
+def headline(attempt: Attempt) -> Headline:
+    """The verdict as the page states it, with how sure it is in plain words."""
+    verdict, scores = attempt.verdict, attempt.scores
+    if verdict is None:
+        needed = attempt.scheme.settings.min_answered
+        short = (
+            [
+                f"{attempt.scheme.dimension(a).name} ({n})"
+                for a, n in scores.answered.items()
+                if n < needed
+            ]
+            if scores
+            else []
+        )
+        return Headline(
+            "unjudged",
+            "Not enough answers to judge",
+            f"A verdict needs at least {needed} answered questions in every area (all of them "
+            "where an area asks fewer)"
+            + (f"; you answered fewer in {_join(short)}" if short else "")
+            + ". Your scores below are shown with how uncertain they are; take the "
+            "assessment again and answer every question for a verdict.",
+            "none",
+            0.0,
+        )
+    if scores is None:
+        return Headline("unmeasured", verdict.label, verdict.summary, verdict.id, 1.0)
+    sure = percent(scores.confidence)
+    if scores.settled:
+        return Headline(
+            "settled",
+            verdict.label,
+            f"We are {sure}% sure of this verdict: given your answers, that is the chance "
+            "that your true scores earn it.",
+            verdict.id,
+            scores.confidence,
+            (verdict,),
+        )
+    contenders = tuple(scores.contenders(attempt.scheme))
+    first, last = contenders[0].label, contenders[-1].label
+    between = (
+        f"between “{first}” and “{last}”"
+        if len(contenders) == 2
+        else (f"somewhere from “{first}” to “{last}”")
+    )
+    if attempt.scheme.settings.adaptive.enabled and not attempt.adaptive:
+        settle = "The adaptive assessment, which asks until it knows, would settle it."
+    else:
+        settle = "A retake later, answering every question, would settle it."
+    return Headline(
+        "borderline",
+        f"{between[0].upper()}{between[1:]}: your answers don't settle it",
+        f"The most likely verdict is “{verdict.label}”, at {sure} in 100: too close to call. "
+        + settle,
+        verdict.id,
+        scores.confidence,
+        contenders,
+    )
+
+
+def fit_and_experience(attempt: Attempt, checks: Sequence[Check]) -> str | None:
+    """One sentence that sets the verdict on knowledge beside the experience the role
+    asks for, or None when the taker gave no experience."""
+    experience = next((c for c in checks if c.topic == "Experience"), None)
+    if experience is None or experience.status == "unknown":
+        return None
+    verdict = attempt.verdict
+    strong = verdict is not None and verdict.id == attempt.scheme.verdicts[0].id
+    if experience.status == "met":
+        return (
+            "Your knowledge matches the role and so does your experience."
+            if strong
+            else f"Your experience matches what the role asks for ({role.USUAL_YEARS})."
+        )
+    if strong:
+        return (
+            "Your knowledge matches the role; your experience does not yet: the role "
+            f"usually asks for {role.USUAL_YEARS} in e-commerce."
+        )
+    return f"The role usually asks for {role.USUAL_YEARS} in e-commerce; you are not there yet."
+
+
 def verdict_reason(
     scheme: Scheme, verdict: Verdict, overall: float, areas: Mapping[str, float]
 ) -> str:
-    """Why this verdict, and what the next better one would take."""
+    """Why this verdict, and what the next better one would take. Scores (0..1) are
+    named as the whole percentages the rules compare (``scoring.verdict``)."""
     names = {d.id: d.name for d in scheme.dimensions}
-    lowest = min(areas, key=areas.get) if areas else None
+    shown = {a: percent(s) for a, s in areas.items()}
     parts = [f"Your overall score is {percent(overall)}%"]
-    if lowest is not None:
-        parts.append(f"your lowest area is {names[lowest]} at {percent(areas[lowest])}%")
+    if shown:
+        least = min(shown.values())
+        lowest = [names[a] for a in names if shown.get(a) == least]
+        if len(lowest) == len(shown) > 1:
+            parts.append(f"every area is at {least}%")
+        elif len(lowest) == 1:
+            parts.append(f"your lowest area is {lowest[0]} at {least}%")
+        else:
+            parts.append(f"your lowest areas are {_join(lowest)}, each at {least}%")
     reason = " and ".join(parts) + "."
     better = _next_better(scheme, verdict)
     if better is None:
         return reason + " That meets every condition of the best verdict."
-    missing = _unmet(better, overall, areas, names)
+    missing = _unmet(better, overall, shown, names)
     if missing:
         reason += f" For “{better.label}” you would need " + _join(missing) + "."
+    else:
+        reason += (
+            f" These estimates meet the conditions of “{better.label}”, but with their "
+            f"uncertainty “{verdict.label}” is the more likely verdict."
+        )
     return reason
 
 
@@ -152,20 +280,22 @@ def _next_better(scheme: Scheme, verdict: Verdict) -> Verdict | None:
 
 
 def _unmet(
-    rule: Verdict, overall: float, areas: Mapping[str, float], names: Mapping[str, str]
+    rule: Verdict, overall: float, shown: Mapping[str, int], names: Mapping[str, str]
 ) -> list[str]:
+    """The conditions of ``rule`` that the whole percentages ``shown`` (area id -> %)
+    and ``overall`` (0..1) do not meet, in words; the areas behind are named."""
     out = []
-    if rule.min_overall is not None and 100 * overall < rule.min_overall - 1e-9:
+    if rule.min_overall is not None and percent(overall) < rule.min_overall:
         out.append(f"an overall score of at least {rule.min_overall:g}%")
     if rule.min_each_area is not None:
-        below = [names[a] for a, s in areas.items() if 100 * s < rule.min_each_area - 1e-9]
+        below = [names[a] for a in names if a in shown and shown[a] < rule.min_each_area]
         if below:
             out.append(
                 f"at least {rule.min_each_area:g}% in every area ({_join(below)} "
                 f"{'is' if len(below) == 1 else 'are'} below)"
             )
     for area, floor in rule.min_area.items():
-        if 100 * areas.get(area, 0.0) < floor - 1e-9:
+        if shown.get(area, 0) < floor:
             out.append(f"at least {floor:g}% in {names.get(area, area)}")
     return out
 
@@ -185,6 +315,13 @@ class Check:
     status: str  # 'met', 'close', 'not-met', 'note' or 'unknown'
     text: str
 
+
+ROLE_WORDS = {
+    "marketing-analyst": "marketing analysis",
+    "forecaster": "forecasting",
+    "ecommerce-sales": "e-commerce sales",
+    "ecommerce-management": "e-commerce management",
+}
 
 STATUS_LABELS = {
     "met": "Meets it",
@@ -301,8 +438,8 @@ def readiness(background: Mapping[str, Any]) -> list[Check]:
             Check(
                 "Path into the role",
                 "met",
-                "You have held "
-                + _join([r.replace("-", " ").replace("ecommerce", "e-commerce") for r in held])
+                "You have worked in "
+                + _join([ROLE_WORDS[r] for r in held])
                 + ", on the usual path into e-commerce management.",
             )
         )

@@ -72,16 +72,21 @@ def overall_score(scheme: Scheme, areas: Mapping[str, float]) -> float:
 
 
 def verdict(scheme: Scheme, overall: float, areas: Mapping[str, float]) -> Verdict:
-    """The first verdict rule whose conditions all hold (the last has none)."""
-    percent = {a: _percent(s) for a, s in areas.items()}
+    """The first verdict rule whose conditions all hold (the last has none).
+
+    Scores (0..1) are compared as the whole percentages the pages show (``percent``),
+    so a score shown as 60% always meets a rule of at least 60%.
+    """
+    shown = {a: percent(s) for a, s in areas.items()}
+    whole = percent(overall)
     for rule in scheme.verdicts:
-        if rule.min_overall is not None and _percent(overall) < rule.min_overall:
+        if rule.min_overall is not None and whole < rule.min_overall:
             continue
-        if rule.max_overall is not None and _percent(overall) > rule.max_overall:
+        if rule.max_overall is not None and whole > rule.max_overall:
             continue
-        if rule.min_each_area is not None and any(p < rule.min_each_area for p in percent.values()):
+        if rule.min_each_area is not None and any(p < rule.min_each_area for p in shown.values()):
             continue
-        if any(percent.get(a, 0.0) < floor for a, floor in rule.min_area.items()):
+        if any(shown.get(a, 0) < floor for a, floor in rule.min_area.items()):
             continue
         return rule
     return scheme.verdicts[-1]
@@ -94,11 +99,12 @@ def result(scheme: Scheme, marks: Iterable[tuple[Any, float]]) -> Result:
 
 
 def band(settings: Settings, area_score: float) -> str:
-    """'strength', 'adequate' or 'gap' for an area score from 0 to 1."""
-    percent = _percent(area_score)
-    if percent >= settings.bands.strength:
+    """'strength', 'adequate' or 'gap' for an area score from 0 to 1, compared as the
+    whole percentage shown."""
+    shown = percent(area_score)
+    if shown >= settings.bands.strength:
         return "strength"
-    if percent >= settings.bands.adequate:
+    if shown >= settings.bands.adequate:
         return "adequate"
     return "gap"
 

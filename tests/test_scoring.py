@@ -216,9 +216,10 @@ def test_result_puts_it_together():
     "fraction, expected",
     [
         (0.75, "strength"),
-        (0.749, "adequate"),
+        (0.749, "strength"),  # shown as 75%, so it is compared as 75%
+        (0.7449, "adequate"),
         (0.5, "adequate"),
-        (0.499, "gap"),
+        (0.4949, "gap"),
         (0, "gap"),
     ],
 )

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from quiz import create_app
+from quiz import attempts, create_app
 from quiz.bank import question_from_body
 from quiz.store import Store
 from quiz.text import markdown
@@ -120,7 +120,14 @@ def test_complete_attempt_without_javascript(app, client, taker):
     response = taker.finish()
     assert response.status_code == 303 and response.headers["Location"] == f"{taker.base}/result"
     html = client.get(f"{taker.base}/result").data.decode()
-    assert "Strong fit" in html and "Overall score: <strong>100%</strong>" in html
+    assert 'data-verdict="strong-fit"' in html and "Overall score: <strong>" in html
+    store = Store(app.config["DATABASE"])
+    try:
+        done = attempts.load(store, taker.token)
+    finally:
+        store.close()
+    assert f'data-confidence="{done.scores.confidence:.2f}"' in html
+    assert "90% interval" in html
     for item in items(app, taker.token):
         assert markdown(question_from_body(item["body"]).explanation) in html
     assert html.count('class="review-item') == len(items(app, taker.token))
@@ -130,7 +137,7 @@ def test_all_wrong_gives_the_last_verdict(app, client, taker):
     answer_all(app, taker, wrong_values)
     taker.finish()
     html = client.get(f"{taker.base}/result").data.decode()
-    assert "Not yet a fit" in html and "Overall score: <strong>0%</strong>" in html
+    assert 'data-verdict="not-yet"' in html and "Overall score: <strong>" in html
     assert "Right answer" in html and "Your answer" in html
 
 

@@ -41,7 +41,7 @@ _MARKS_OF = """
         JOIN attempt_items AS i ON i.attempt_id = a.id
         JOIN question_versions AS v ON v.hash = i.version_hash
         LEFT JOIN responses AS r ON r.attempt_id = i.attempt_id AND r.position = i.position
-        WHERE a.finished_at IS NOT NULL AND a.mode = 'assessment'
+        WHERE a.finished_at IS NOT NULL AND a.mode = 'assessment' AND a.verdict IS NOT NULL
             AND json_extract(v.body, '$.weight') > 0 AND ({where})
     ),
     totals AS (SELECT attempt_id, sum(x) AS t FROM marks GROUP BY attempt_id),
@@ -58,8 +58,8 @@ _ANSWERS_OF = """
     FROM attempts AS a
     JOIN responses AS r ON r.attempt_id = a.id
     JOIN question_versions AS v ON v.hash = r.version_hash {join}
-    WHERE a.finished_at IS NOT NULL AND a.mode = 'assessment' AND v.type = '{kind}'
-        AND ({where})
+    WHERE a.finished_at IS NOT NULL AND a.mode = 'assessment' AND a.verdict IS NOT NULL
+        AND v.type = '{kind}' AND ({where})
 """
 
 
@@ -68,7 +68,8 @@ def elect_first(db: sqlite_utils.Database, taker: str) -> None:
     percentiles count (after their history merged, or an attempt deleted)."""
     db.execute(
         "UPDATE attempts SET first = (id IS (SELECT id FROM attempts WHERE taker = ? "
-        "AND mode = 'assessment' AND finished_at IS NOT NULL ORDER BY finished_at, id LIMIT 1)) "
+        "AND mode = 'assessment' AND verdict IS NOT NULL AND finished_at IS NOT NULL "
+        "ORDER BY finished_at, id LIMIT 1)) "
         "WHERE taker = ?",
         [taker, taker],
     )

@@ -47,7 +47,7 @@ def _dumps(value: Any) -> str:
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:
     """A row of attempts with the JSON it has of profile, areas and scheme_body decoded
     ({} where empty)."""
-    for column in ("profile", "areas", "scheme_body"):
+    for column in ("profile", "areas", "scheme_body", "measurement"):
         if column in row:
             row[column] = json.loads(row[column]) if row[column] else {}
     return row
@@ -400,21 +400,35 @@ class Store:
         return cursor.rowcount > 0
 
     def finish(
-        self, attempt_id: int, overall: float, verdict: str, areas: dict[str, float]
+        self,
+        attempt_id: int,
+        overall: float,
+        verdict: str | None,
+        areas: dict[str, float],
+        measurement: dict[str, Any] | None = None,
     ) -> bool:
-        """Close the attempt with its scores; False (and no change) if it was already closed."""
+        """Close the attempt with its scores (0..1), its verdict (None: too few answers
+        to judge, which keeps it out of percentiles and statistics) and its measurement;
+        False (and no change) if it was already closed."""
         with self.transaction():
             cursor = self.db.execute(
-                "UPDATE attempts SET finished_at = ?, updated_at = ?, overall = ?, verdict = ? "
-                "WHERE id = ? AND finished_at IS NULL",
-                [now(), now(), overall, verdict, attempt_id],
+                "UPDATE attempts SET finished_at = ?, updated_at = ?, overall = ?, verdict = ?, "
+                "measurement = ? WHERE id = ? AND finished_at IS NULL",
+                [
+                    now(),
+                    now(),
+                    overall,
+                    verdict,
+                    _dumps(measurement) if measurement is not None else None,
+                    attempt_id,
+                ],
             )
             if not cursor.rowcount:
                 return False
             self._add_scores(attempt_id, areas)
             self.db.execute(
                 "UPDATE attempts SET first = 1 WHERE id = ? AND mode = 'assessment' "
-                "AND NOT EXISTS (SELECT 1 FROM attempts AS other "
+                "AND verdict IS NOT NULL AND NOT EXISTS (SELECT 1 FROM attempts AS other "
                 "WHERE other.taker = attempts.taker AND other.first = 1)",
                 [attempt_id],
             )
@@ -489,8 +503,8 @@ class Store:
             _decoded(row)
             for row in self.db.query(
                 "SELECT id, token, display_name, profile, position, started_at, updated_at, "
-                f"finished_at, overall, verdict, scheme_hash, mode, {_TOTAL}, {_ANSWERED}, "
-                f"{_AREAS} FROM attempts WHERE taker = ? ORDER BY id",
+                f"finished_at, overall, verdict, measurement, adaptive, scheme_hash, mode, "
+                f"{_TOTAL}, {_ANSWERED}, {_AREAS} FROM attempts WHERE taker = ? ORDER BY id",
                 [taker],
             )
         ]
@@ -745,14 +759,15 @@ class Store:
         row = self.db.execute(
             "SELECT count(*), sum(f), sum(f * f), sum(f * f * f) FROM "
             "(SELECT marks / max_marks AS f FROM attempts "
-            " WHERE finished_at IS NOT NULL AND mode = 'assessment' AND max_marks > 0)"
+            " WHERE finished_at IS NOT NULL AND mode = 'assessment' AND verdict IS NOT NULL "
+            " AND max_marks > 0)"
         ).fetchone()
         if row[0]:
             out[""] = tuple(row)
         for area, *moments in self.db.execute(
             "SELECT area, count(*), sum(score), sum(score * score), sum(score * score * score) "
             "FROM attempt_scores JOIN attempts ON attempts.id = attempt_scores.attempt_id "
-            "WHERE attempts.mode = 'assessment' GROUP BY area"
+            "WHERE attempts.mode = 'assessment' AND attempts.verdict IS NOT NULL GROUP BY area"
         ):
             out[area] = tuple(moments)
         return out
@@ -798,7 +813,7 @@ class Store:
             "JOIN attempt_items AS i ON i.attempt_id = a.id "
             "JOIN question_versions AS v ON v.hash = i.version_hash "
             "LEFT JOIN responses AS r ON r.attempt_id = i.attempt_id AND r.position = i.position "
-            "WHERE a.finished_at IS NOT NULL AND a.mode = 'assessment' "
+            "WHERE a.finished_at IS NOT NULL AND a.mode = 'assessment' AND a.verdict IS NOT NULL "
             "AND json_extract(v.body, '$.weight') > 0 ORDER BY a.id"
         )
 

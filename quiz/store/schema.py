@@ -241,6 +241,13 @@ MIGRATIONS: list[str | Callable[[sqlite_utils.Database], None]] = [
         calibrated_at TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 10: each finished attempt keeps its measurement (scores with their intervals, the
+    # verdict's probability) as JSON; an attempt with too few answers has no verdict and
+    # stays out of percentiles and statistics. Adaptive attempts choose as they go.
+    """
+    ALTER TABLE attempts ADD COLUMN measurement TEXT;
+    ALTER TABLE attempts ADD COLUMN adaptive INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -240,9 +240,7 @@ def _finish_page(attempt: Attempt) -> Response:
 def finish_now(token: str) -> Response:
     attempt = load_attempt(token)
     if not attempt.finished:
-        marks = [(i.question, i.mark or 0.0) for i in attempts.items(store(), attempt)]
-        outcome = scoring.result(attempt.scheme, marks)
-        store().finish(attempt.id, outcome.overall, outcome.verdict.id, outcome.areas)
+        attempts.finish(store(), attempt, current_bank())
     return redirect(url_for("taker.result", token=token), code=303)
 
 

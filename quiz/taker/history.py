@@ -17,6 +17,7 @@ from flask import Blueprint, Response, abort, flash, redirect, session, url_for
 
 from .. import answers, attempts, charts, scoring
 from ..attempts import Attempt
+from ..measurement import Interval
 from ..store import StorageUnavailable
 from ..web import csv_cell, dated, download, render, store
 
@@ -44,10 +45,6 @@ def _areas(rows: list[Attempt]) -> list[tuple[str, str]]:
     if not rows:
         return []
     return [(d.id, d.name) for d in rows[-1].scheme.dimensions]
-
-
-def _verdict_label(attempt: Attempt) -> str:
-    return attempt.verdict.label if attempt.verdict else ""
 
 
 @bp.get("/")
@@ -166,7 +163,7 @@ def results_csv() -> Response:
                 row.started_at,
                 row.finished_at or "",
                 "finished" if row.finished else "in progress",
-                _verdict_label(row),
+                row.verdict_text,
                 scoring.percent(row.overall) if row.finished else "",
                 *(scoring.percent(row.areas[a]) if a in row.areas else "" for a, _ in areas),
                 row.answered,
@@ -175,6 +172,10 @@ def results_csv() -> Response:
             ]
         )
     return download(out.getvalue(), "text/csv", dated("my-results", "csv"))
+
+
+def _interval(interval: Interval) -> list[float]:
+    return [round(interval.low, 4), round(interval.high, 4)]
 
 
 @bp.get("/results.json")
@@ -199,9 +200,16 @@ def results_json() -> Response:
                 "finished": row.finished_at,
                 "name": row.display_name,
                 "mode": row.mode,
-                "verdict": _verdict_label(row) or None,
+                "verdict": row.verdict.label if row.verdict else None,
+                "verdict_id": row.verdict_id,
+                # The probability (0..1) that the taker's true scores earn the verdict.
+                "confidence": round(row.scores.confidence, 2) if row.scores else None,
                 "overall": row.overall,
+                "overall_interval": _interval(row.scores.overall) if row.scores else None,
                 "areas": dict(row.areas),
+                "area_intervals": (
+                    {a: _interval(i) for a, i in row.scores.areas.items()} if row.scores else None
+                ),
                 "self_rating": dict(row.self_rating),
                 "background": dict(row.background),
                 "questions": items,
