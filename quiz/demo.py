@@ -17,7 +17,8 @@ from typing import Any
 
 from .bank import Bank, Likert, Multiple, Numeric, Single
 from .draw import draw
-from .scoring import result, score
+from .measurement import measure, pools, provisional
+from .scoring import score
 
 DIFFICULTY = {"easy": -1.2, "medium": 0.0, "hard": 1.1, None: 0.0}
 
@@ -61,22 +62,26 @@ def attempts(
     """``count`` finished attempts, each ready for Store.add_finished_attempts."""
     rng = random.Random(seed)
     traits = _traits(bank)
+    domains = pools(bank, {})
     now = now or datetime.now(UTC)
     for n in range(count):
         token = f"demo{seed:04d}{n:024d}"
         ability = rng.gauss(0, 1)
         items = draw(bank, token)
-        answers, marks = [], []
+        answers, responses = [], {}
         for position, item in enumerate(items, start=1):
             q = bank.by_id[item["question_id"]]
             difficulty, discrimination, weights = traits[q.id]
             p = 1 / (1 + math.exp(-1.7 * discrimination * (ability - difficulty)))
             answer = None if rng.random() < 0.02 else _answer(q, p, weights, rng)
             mark = score(q, answer)
-            marks.append((q, mark))
+            if q.scored:
+                responses.setdefault(q.area, []).append((provisional(q), mark, answer is not None))
             if answer is not None:
                 answers.append((position, item["hash"], answer, mark))
-        outcome = result(bank.scheme, marks)
+        # Fewer posterior draws than a real finish: the verdict's probability to about
+        # ±0.02, for a demonstration that loads hundreds of attempts at once.
+        outcome = measure(bank.scheme, responses, domains, draws=400, seed=token)
         started = now - timedelta(days=rng.uniform(0, 180))
         ratings = {
             d.id: max(1, min(5, round(3 + ability + rng.gauss(0, 1)))) for d in bank.dimensions
@@ -98,6 +103,7 @@ def attempts(
                 },
             },
             "overall": outcome.overall,
-            "verdict": outcome.verdict.id,
-            "areas": outcome.areas,
+            "verdict": outcome.verdict.id if outcome.verdict else None,
+            "areas": {area: s.score for area, s in outcome.areas.items()},
+            "measurement": outcome.summary(),
         }

@@ -193,10 +193,19 @@ class AreaScore:
     estimate: Estimate
 
 
-def area_score(estimate: Estimate, pool: Sequence[ItemParameters]) -> AreaScore:
+def domain_table(pool: Sequence[ItemParameters]) -> list[float]:
+    """The domain score at every point of GRID."""
+    return [domain_score(pool, t) for t in GRID]
+
+
+def area_score(
+    estimate: Estimate, pool: Sequence[ItemParameters], table: Sequence[float] | None = None
+) -> AreaScore:
     """The domain score of an estimate: posterior mean and central interval (the domain
-    score rises with θ, so the interval's ends are those of θ's)."""
-    mean = sum(w * domain_score(pool, t) for t, w in zip(GRID, estimate.weights, strict=True))
+    score rises with θ, so the interval's ends are those of θ's). ``table`` is the
+    pool's ``domain_table``, when the caller has it already."""
+    table = table or domain_table(pool)
+    mean = sum(w * d for d, w in zip(table, estimate.weights, strict=True))
     tail = (1 - INTERVAL) / 2
     return AreaScore(
         mean,
@@ -327,18 +336,18 @@ def measure(
     posteriors (independent given the answers), each scored with the bank's rules.
     """
     areas: dict[str, AreaScore] = {}
+    tables: dict[str, list[float]] = {}  # a draw is then a lookup
     for d in scheme.dimensions:
         if d.id not in pools or not pools[d.id]:
             continue
         given = responses.get(d.id, ())
         fit = estimate(((p, mark) for p, mark, _ in given), sum(1 for *_, a in given if a))
-        areas[d.id] = area_score(fit, pools[d.id])
+        tables[d.id] = domain_table(pools[d.id])
+        areas[d.id] = area_score(fit, pools[d.id], tables[d.id])
     weights = {d.id: d.weight for d in scheme.dimensions if d.id in areas}
     total_weight = sum(weights.values())
     rng = random.Random(seed)
     points = range(len(GRID))
-    # The domain score at every grid point once; a draw is then a lookup.
-    tables = {area: [domain_score(pools[area], t) for t in GRID] for area in areas}
     samples = {
         area: rng.choices(points, weights=s.estimate.weights, k=draws) for area, s in areas.items()
     }

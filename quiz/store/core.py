@@ -225,8 +225,8 @@ class Store:
         then rebuild the statistics. Returns how many were added.
 
         Each attempt is a dict with token, taker, profile, items (as for create_attempt),
-        answers as (position, version hash, answer, mark), areas, overall, verdict,
-        started_at and finished_at.
+        answers as (position, version hash, answer, mark), areas, overall, verdict (None:
+        not judged), started_at, finished_at and optionally measurement.
         """
         count, kept = 0, set()
         pending: list[dict[str, Any]] = []
@@ -241,7 +241,7 @@ class Store:
                     attempt_id = self.db.execute(
                         "INSERT INTO attempts (token, taker, scheme_hash, display_name, profile, "
                         "position, started_at, updated_at, finished_at, overall, verdict, form, "
-                        "first) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                        "measurement, first) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [
                             attempt["token"],
                             attempt["taker"],
@@ -254,6 +254,8 @@ class Store:
                             attempt["overall"],
                             attempt["verdict"],
                             aggregates.form_hash(aggregates.layout_of(attempt["items"])),
+                            _dumps(attempt["measurement"]) if attempt.get("measurement") else None,
+                            attempt["verdict"] is not None,
                         ],
                     ).lastrowid
                     self._add_items(attempt_id, attempt["items"])
