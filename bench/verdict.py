@@ -37,7 +37,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from quiz import attempts, bundled, create_app, measurement
+from quiz import attempts, bundled, create_app, measurement, scoring
 from quiz.bank import Bank
 from quiz.scoring import verdict as first_verdict
 from quiz.store import Store
@@ -85,32 +85,47 @@ def response(q, order: list[int], mastered: bool, rng: random.Random) -> list[st
     return [str(rng.randint(1, 5))]  # a Likert statement: not scored
 
 
-def take(client, bank, store, truth, theta, rng) -> str:
-    """One attempt through the app; returns its token."""
+def take(client, store, truth, theta, rng) -> str:
+    """One attempt through the app, answering each screen and pressing Next until the
+    app shows the finish screen (a fixed form's last question, or an adaptive attempt
+    that has asked enough); returns its token."""
     location = client.post("/start").headers["Location"]
     token = re.search(r"/a/([^/]+)/", location).group(1)
-    attempt = attempts.load(store, token)
-    for item in attempts.items(store, attempt):
+    position = 1
+    while True:
+        attempt = attempts.load(store, token)
+        item = attempts.item(store, attempt, position)
         q = item.question
         mastered = q.scored and rng.random() < truth[q.id].mastery(theta[q.area])
         values = response(q, list(item.option_order), mastered, rng)
-        answered = client.post(f"/a/{token}/q/{item.position}", data={"answer": values})
+        answered = client.post(f"/a/{token}/q/{position}", data={"answer": values, "nav": "next"})
         assert answered.status_code == 303, answered.status_code
+        if answered.headers["Location"].endswith("/finish"):
+            break
+        position += 1
     assert client.post(f"/a/{token}/finish").status_code == 303
     return token
 
 
-def measured(bank, store, token, pools):
-    """Mode (b): the stored marks scored by the measurement model."""
+def raw_verdict(store, token) -> str:
+    """Mode (a): the stored marks scored as the app scored them before the measurement
+    (weighted percentages per area, the first rule that holds)."""
     attempt = attempts.load(store, token)
-    responses: dict[str, list] = {}
-    for item in attempts.items(store, attempt):
-        q = item.question
-        if q.scored:
-            responses.setdefault(q.area, []).append(
-                (measurement.provisional(q), item.mark or 0.0, item.answer is not None)
-            )
-    return measurement.measure(attempt.scheme, responses, pools, draws=1000, seed=token)
+    marks = [(item.question, item.mark or 0.0) for item in attempts.items(store, attempt)]
+    return scoring.result(attempt.scheme, marks).verdict.id
+
+
+def adaptive_bank(path: str, folder: Path) -> str:
+    """A copy of the bank at ``path`` with the adaptive mode turned on."""
+    text = Path(path).read_text(encoding="utf-8")
+    if "\nsettings:\n" not in text:
+        raise SystemExit(f"{path}: no top-level settings block to turn the adaptive mode on in")
+    copy = folder / "adaptive.yaml"
+    copy.write_text(
+        text.replace("\nsettings:\n", "\nsettings:\n  adaptive:\n    enabled: true\n", 1),
+        encoding="utf-8",
+    )
+    return str(copy)
 
 
 def main() -> int:
@@ -129,42 +144,53 @@ def main() -> int:
     )
 
     with tempfile.TemporaryDirectory() as tmp:
-        database = Path(tmp) / "verdict.db"
-        app = create_app(
-            {"DATABASE": str(database), "QUESTIONS": args.questions, "SECRET_KEY": "bench"}
-        )
-        app.config["WTF_CSRF_ENABLED"] = False  # the bench drives forms directly
-        bank = app.extensions["quiz.bank"].current()
+        apps = {
+            form: create_app(
+                {
+                    "DATABASE": str(Path(tmp) / f"{form}.db"),
+                    "QUESTIONS": bank_file,
+                    "SECRET_KEY": "bench",
+                }
+            )
+            for form, bank_file in (
+                ("fixed", args.questions),
+                ("adaptive", adaptive_bank(args.questions, Path(tmp))),
+            )
+        }
+        for app in apps.values():
+            app.config["WTF_CSRF_ENABLED"] = False  # the bench drives forms directly
+        bank = apps["fixed"].extensions["quiz.bank"].current()
         truth = true_parameters(bank)
         areas = [d.id for d in bank.dimensions]
         true_pools = {a: [truth[q.id] for q in bank.in_area(a) if q.scored] for a in areas}
-        pools = {
-            a: [measurement.provisional(q) for q in bank.in_area(a) if q.scored] for a in areas
-        }
-        store = Store(database)
+        stores = {form: Store(app.config["DATABASE"]) for form, app in apps.items()}
         rng = random.Random(args.seed)
-        results = {"a": [], "b": []}  # per taker: (true verdict, [(verdict, confident)] x2)
-        questions = []
+        # Per mode and taker: (true verdict, [(verdict shown, shown as confident)] x 2).
+        results = {"a": [], "b": [], "c": []}
+        questions = {"a": [], "b": [], "c": []}
         for _ in range(args.takers):
             theta = abilities(rng, areas)
             mastery = {a: measurement.domain_score(true_pools[a], theta[a]) for a in areas}
             weights = {d.id: d.weight for d in bank.dimensions}
             overall = sum(mastery[a] * weights[a] for a in areas) / sum(weights.values())
             truly = first_verdict(bank.scheme, overall, mastery).id
-            client = app.test_client()
-            client.get("/")
-            shown = {"a": [], "b": []}
-            for _attempt in range(2):
-                token = take(client, bank, store, truth, theta, rng)
-                attempt = attempts.load(store, token)
-                questions.append(attempt.total)
-                shown["a"].append((attempt.verdict_id, True))
-                m = measured(bank, store, token, pools)
-                verdict = m.verdict.id if m.verdict else None
-                shown["b"].append((verdict, m.settled))
+            shown = {"a": [], "b": [], "c": []}
+            for form, modes in (("fixed", "ab"), ("adaptive", "c")):
+                client = apps[form].test_client()
+                client.get("/")
+                for _attempt in range(2):
+                    token = take(client, stores[form], truth, theta, rng)
+                    attempt = attempts.load(stores[form], token)
+                    for mode in modes:
+                        questions[mode].append(attempt.total)
+                    if "a" in modes:
+                        shown["a"].append((raw_verdict(stores[form], token), True))
+                    settled = attempt.scores.settled if attempt.judged else False
+                    shown[modes[-1]].append((attempt.verdict_id, settled))
             for mode in shown:
                 results[mode].append((truly, shown[mode]))
-        store.close()
+        for store in stores.values():
+            store.close()
 
     elapsed = time.perf_counter() - started
     print(
@@ -186,7 +212,11 @@ def main() -> int:
     )
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
-    names = {"a": "(a) fixed form, raw %", "b": "(b) fixed form, IRT (EAP)"}
+    names = {
+        "a": "(a) fixed form, raw %",
+        "b": "(b) fixed form, IRT (EAP)",
+        "c": "(c) adaptive, IRT (EAP)",
+    }
     for mode, rows in results.items():
         attempts_ = [(truly, v, sure) for truly, pair in rows for v, sure in pair]
         accuracy = sum(v == truly for truly, v, _ in attempts_) / len(attempts_)
@@ -197,7 +227,7 @@ def main() -> int:
         borderline = 1 - len(confident) / len(attempts_)
         print(
             f"| {names[mode]} | {accuracy:.2f} | {consistency:.2f} | {kappa:.2f} | {right:.2f} | "
-            f"{borderline:.2f} | {sum(questions) / len(questions):.1f} |"
+            f"{borderline:.2f} | {sum(questions[mode]) / len(questions[mode]):.1f} |"
         )
     truths = Counter(truly for truly, _ in results["a"])
     print("true verdicts: " + ", ".join(f"{v} {n}" for v, n in truths.most_common()))

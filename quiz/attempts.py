@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import measurement
+from . import adaptive, measurement
 from .bank import Bank, Question, Scheme, Verdict, question_from_body
 from .measurement import Measurement, Scores
 from .scoring import Answer
@@ -104,6 +104,7 @@ class Attempt:
     first: bool = False  # the taker's first finished assessment, which percentiles count
     scores: Scores | None = None  # the measurement; None for attempts finished before it
     adaptive: bool = False  # questions chosen one at a time (docs/measurement.md)
+    taker: str | None = None  # the anonymous taker's key
 
     @property
     def finished(self) -> bool:
@@ -165,6 +166,7 @@ def attempt_from_row(row: Mapping[str, Any], scheme: Scheme) -> Attempt:
         first=bool(row.get("first")),
         scores=Scores.from_summary(row["measurement"]) if row.get("measurement") else None,
         adaptive=bool(row.get("adaptive")),
+        taker=row.get("taker"),
     )
 
 
@@ -257,3 +259,39 @@ def finish(store: Store, attempt: Attempt, bank: Bank | None) -> bool:
         {area: s.score for area, s in result.areas.items()},
         result.summary(),
     )
+
+
+# --- the adaptive mode -------------------------------------------------------------
+
+
+def _params_of(bank: Bank, calibrated: Mapping[str, Mapping[str, Any]]) -> Callable[[Any], Any]:
+    return lambda q: measurement.parameters(q, calibrated.get(bank.versions[q.id][0]))
+
+
+def adaptive_start(store: Store, bank: Bank, token: str, seen: Mapping[str, int]) -> list[dict]:
+    """The first items of a new adaptive attempt (``adaptive.first_items``), with the
+    store's calibrated parameters; ``seen`` as ``Store.seen_questions`` gives it."""
+    return adaptive.first_items(bank, token, _params_of(bank, store.item_parameters()), seen)
+
+
+def ask_next(store: Store, attempt: Attempt, bank: Bank, seen: Mapping[str, int]) -> None:
+    """Add the next question to an adaptive attempt whose last question was just
+    answered, unless its answers are already enough. Every answer so far counts, with
+    any changed on the way back; a question another tab added meanwhile is kept."""
+    calibrated = store.item_parameters()
+    asked = [
+        adaptive.Asked(
+            i.question,
+            measurement.parameters(i.question, calibrated.get(i.version_hash)),
+            i.mark or 0.0,
+            i.answer is not None,
+        )
+        for i in items(store, attempt)
+        if i.question.scored
+    ]
+    position = attempt.total + 1
+    item = adaptive.next_item(
+        bank, asked, _params_of(bank, calibrated), seen, attempt.token, position
+    )
+    if item is not None:
+        store.append_item(attempt.id, position, item)

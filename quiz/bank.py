@@ -67,7 +67,7 @@ class Adaptive(Model):
 
     enabled: bool = False
     min_per_area: Annotated[int, Field(ge=1)] = 6
-    max_per_area: Annotated[int, Field(ge=1)] = 18
+    max_per_area: Annotated[int, Field(ge=1)] = 13
 
     @model_validator(mode="after")
     def _ordered(self) -> Adaptive:

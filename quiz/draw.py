@@ -93,21 +93,25 @@ def draw(bank: Bank, seed: str, seen: Mapping[str, int] | None = None) -> list[d
         questions = [q for q in pool if q.id in chosen]
         if bank.settings.shuffle_questions:
             rng.shuffle(questions)
-        for question in questions:
-            order = None
-            if question.has_options:
-                order = list(range(len(question.options)))
-                if bank.settings.shuffle_options:
-                    rng.shuffle(order)
-            digest, body = bank.versions[question.id]
-            items.append(
-                {
-                    "hash": digest,
-                    "question_id": question.id,
-                    "type": question.type,
-                    "area": question.area,
-                    "body": body,
-                    "order": order,
-                }
-            )
+        items.extend(item_of(bank, question, rng) for question in questions)
     return items
+
+
+def item_of(bank: Bank, question: Any, rng: random.Random) -> dict[str, Any]:
+    """What the store keeps of one question in an attempt: its version hash and body,
+    and ``order``, the bank index of each option in the order shown (shuffled with
+    ``rng`` when the bank says so; None for questions without options)."""
+    order = None
+    if question.has_options:
+        order = list(range(len(question.options)))
+        if bank.settings.shuffle_options:
+            rng.shuffle(order)
+    digest, body = bank.versions[question.id]
+    return {
+        "hash": digest,
+        "question_id": question.id,
+        "type": question.type,
+        "area": question.area,
+        "body": body,
+        "order": order,
+    }

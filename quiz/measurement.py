@@ -32,6 +32,7 @@ numerical dependency. catsim's item selection may serve the adaptive mode.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
@@ -101,6 +102,7 @@ def guessing_floor(question: Any) -> float:
     return 0.0
 
 
+@functools.lru_cache(maxsize=4096)  # a blind guess's mark runs every multiple-response pick
 def provisional(question: Any) -> ItemParameters:
     """An item's parameters before calibration: b from its difficulty label, the common
     provisional a, and c from a blind guess."""
@@ -162,9 +164,11 @@ def estimate(
     count = 0
     for params, mark in responses:
         count += 1
-        for i, theta in enumerate(GRID):
-            p = min(max(params.expected_mark(theta), 1e-9), 1 - 1e-9)
-            log_posterior[i] += mark * math.log(p) + (1.0 - mark) * math.log(1.0 - p)
+        right, wrong = _log_curves(params)
+        log_posterior = [
+            lp + mark * r + (1.0 - mark) * w
+            for lp, r, w in zip(log_posterior, right, wrong, strict=True)
+        ]
     top = max(log_posterior)
     weights = [prior * math.exp(lp - top) for prior, lp in zip(_PRIOR, log_posterior, strict=True)]
     total = sum(weights)
@@ -174,6 +178,13 @@ def estimate(
     return Estimate(
         mean, math.sqrt(variance), tuple(weights), count if answered is None else answered
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _log_curves(params: ItemParameters) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """log P and log (1 - P) of an item's expected mark at every point of GRID."""
+    marks = [min(max(params.expected_mark(t), 1e-9), 1 - 1e-9) for t in GRID]
+    return tuple(math.log(p) for p in marks), tuple(math.log(1.0 - p) for p in marks)
 
 
 def domain_score(pool: Sequence[ItemParameters], theta: float) -> float:
@@ -193,9 +204,15 @@ class AreaScore:
     estimate: Estimate
 
 
-def domain_table(pool: Sequence[ItemParameters]) -> list[float]:
-    """The domain score at every point of GRID."""
-    return [domain_score(pool, t) for t in GRID]
+def domain_table(pool: Sequence[ItemParameters]) -> tuple[float, ...]:
+    """The domain score at every point of GRID (kept for the last few pools, which are
+    the same for every attempt until the bank or its calibration changes)."""
+    return _domain_table(tuple(pool))
+
+
+@functools.lru_cache(maxsize=64)
+def _domain_table(pool: tuple[ItemParameters, ...]) -> tuple[float, ...]:
+    return tuple(domain_score(pool, t) for t in GRID)
 
 
 def area_score(
@@ -336,7 +353,7 @@ def measure(
     posteriors (independent given the answers), each scored with the bank's rules.
     """
     areas: dict[str, AreaScore] = {}
-    tables: dict[str, list[float]] = {}  # a draw is then a lookup
+    tables: dict[str, Sequence[float]] = {}  # a draw is then a lookup
     for d in scheme.dimensions:
         if d.id not in pools or not pools[d.id]:
             continue

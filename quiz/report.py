@@ -189,10 +189,12 @@ def headline(attempt: Attempt) -> Headline:
         return Headline("unmeasured", verdict.label, verdict.summary, verdict.id, 1.0)
     sure = percent(scores.confidence)
     if scores.settled:
+        # Posterior draws cannot make anything certain: "100%" would claim too much.
+        said = "more than 99%" if sure > 99 else f"{sure}%"
         return Headline(
             "settled",
             verdict.label,
-            f"We are {sure}% sure of this verdict: given your answers, that is the chance "
+            f"We are {said} sure of this verdict: given your answers, that is the chance "
             "that your true scores earn it.",
             verdict.id,
             scores.confidence,

@@ -21,10 +21,16 @@ AXE_VERSION = "4.11.0"
 @pytest.fixture
 def bank_file(request, tmp_path: Path) -> Path:
     """A copy of a bank that a test may edit: the small test bank, which loads in a
-    quarter of the time, or the bundled bank for tests marked ``full_bank``."""
-    full = request.node.get_closest_marker("full_bank") is not None
+    quarter of the time, or the bundled bank for tests marked ``full_bank``, with its
+    adaptive mode turned on for tests marked ``adaptive``."""
+    adaptive = request.node.get_closest_marker("adaptive") is not None
+    full = adaptive or request.node.get_closest_marker("full_bank") is not None
     path = tmp_path / "questions.yaml"
     shutil.copy(bundled("questions.yaml") if full else SMALL_BANK, path)
+    if adaptive:
+        text = path.read_text(encoding="utf-8")
+        on = "\nsettings:\n  adaptive:\n    enabled: true\n"
+        path.write_text(text.replace("\nsettings:\n", on, 1), encoding="utf-8")
     return path
 
 

@@ -188,10 +188,12 @@ class Store:
         items: list[dict[str, Any]],
         mode: str = "assessment",
         started_at: str | None = None,
+        adaptive: bool = False,
     ) -> int:
         """A new attempt with its question list, keeping the versions it uses.
 
-        ``items`` are dicts with hash, question_id, type, area, body and order.
+        ``items`` are dicts with hash, question_id, type, area, body and order (an
+        adaptive attempt starts with a few and grows, ``append_item``).
         ``started_at`` (an ISO time) is now unless the attempt began elsewhere earlier.
         """
         stamp = now()
@@ -200,15 +202,17 @@ class Store:
             self._keep_versions(items)
             attempt_id = self.db.execute(
                 "INSERT INTO attempts (token, taker, scheme_hash, started_at, updated_at, form, "
-                "mode) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "mode, adaptive) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     token,
                     taker,
                     scheme[0],
                     started_at or stamp,
                     stamp,
-                    aggregates.form_hash(aggregates.layout_of(items)),
+                    # Adaptive attempts share no form: reliability by form leaves them out.
+                    None if adaptive else aggregates.form_hash(aggregates.layout_of(items)),
                     mode,
+                    adaptive,
                 ],
             ).lastrowid
             self._seen(taker, stamp)
@@ -291,6 +295,43 @@ class Store:
         with self.transaction():
             aggregates.backfill_statistics(self.db)
         return count
+
+    def append_item(self, attempt_id: int, position: int, item: dict[str, Any]) -> bool:
+        """Add ``item`` (as for create_attempt) at ``position`` of an adaptive attempt in
+        progress; False (and no change) if the attempt is finished or already has a
+        question there (another tab got there first)."""
+        with self.transaction():
+            open_ = self.db.execute(
+                "SELECT 1 FROM attempts WHERE id = ? AND finished_at IS NULL AND "
+                "(SELECT count(*) FROM attempt_items WHERE attempt_id = attempts.id) = ?",
+                [attempt_id, position - 1],
+            ).fetchone()
+            if not open_:
+                return False
+            self._keep_versions([item])
+            self.db.execute(
+                "INSERT INTO attempt_items (attempt_id, position, version_hash, option_order) "
+                "VALUES (?, ?, ?, ?)",
+                [
+                    attempt_id,
+                    position,
+                    item["hash"],
+                    _dumps(item["order"]) if item["order"] is not None else None,
+                ],
+            )
+            self.db.execute("UPDATE attempts SET updated_at = ? WHERE id = ?", [now(), attempt_id])
+        return True
+
+    def adaptive_lengths(self, limit: int = 500) -> list[int]:
+        """How many questions the most recent finished adaptive attempts asked."""
+        return [
+            row[0]
+            for row in self.db.execute(
+                f"SELECT {_TOTAL.removesuffix(' AS total')} FROM attempts "
+                "WHERE adaptive = 1 AND finished_at IS NOT NULL ORDER BY id DESC LIMIT ?",
+                [limit],
+            )
+        ]
 
     def attempt(self, token: str) -> dict[str, Any] | None:
         """An attempt by its token, with its scheme and its number of questions."""

@@ -6,7 +6,7 @@ import secrets
 
 from flask import Response, abort, current_app, flash, redirect, request, session, url_for
 
-from .. import answers, attempts, role, scoring
+from .. import adaptive, answers, attempts, role, scoring
 from ..answers import AnswerError
 from ..attempts import Attempt, Item
 from ..draw import draw
@@ -28,8 +28,16 @@ def index() -> Response:
     bank = current_bank()
     in_progress = store().open_attempts(session["taker"]) if "taker" in session else []
     per_attempt = bank.questions_per_attempt if bank else 0
+    length = None
+    if bank is not None and bank.settings.adaptive.enabled:
+        length = adaptive.length_range(bank, store().adaptive_lengths())
     return render(
-        "index.html", bank=bank, in_progress=in_progress, per_attempt=per_attempt, role=role
+        "index.html",
+        bank=bank,
+        in_progress=in_progress,
+        per_attempt=per_attempt,
+        length=length,
+        role=role,
     )
 
 
@@ -42,8 +50,14 @@ def start() -> Response:
     token = secrets.token_urlsafe(24)
     taker = taker_id()
     mode = "practice" if request.form.get("mode") == "practice" else "assessment"
-    items = draw(bank, token, store().seen_questions(taker))  # a retake gets new questions
-    store().create_attempt(token, taker, bank.scheme_version, items, mode)
+    seen = store().seen_questions(taker)  # a retake gets new questions
+    # Practice keeps the fixed form: it is for learning, not for a verdict.
+    adaptive = bank.settings.adaptive.enabled and mode == "assessment"
+    if adaptive:
+        items = attempts.adaptive_start(store(), bank, token, seen)
+    else:
+        items = draw(bank, token, seen)
+    store().create_attempt(token, taker, bank.scheme_version, items, mode, adaptive=adaptive)
     return redirect(url_for("taker.about", token=token), code=303)
 
 
@@ -170,6 +184,13 @@ def answer(token: str, n: int) -> Response:
         )
     if not saved:
         abort(409, FINISHED)  # finished in another tab meanwhile
+    if nav == "next" and attempt.adaptive and n == attempt.total:
+        # The answer just given decides the next question, or that there is none.
+        bank = current_bank()
+        if bank is not None:
+            seen = store().seen_questions(attempt.taker)
+            attempts.ask_next(store(), attempt, bank, seen)
+            attempt = load_attempt(token)
 
     if nav == "check" and attempt.practice:
         # Practice: the same question again, now with its feedback.
@@ -206,6 +227,7 @@ def _question_page(
         attempt=attempt,
         n=item.position,
         total=attempt.total,
+        length=_length(attempt),
         area=attempt.scheme.dimension(q.area),
         q=q,
         options=item.shown_options,
@@ -214,6 +236,15 @@ def _question_page(
         error=error,
         url=url_for("taker.answer", token=attempt.token, n=item.position),
     )
+
+
+def _length(attempt: Attempt) -> str | None:
+    """For an adaptive attempt, how many questions it asks in all, in words."""
+    bank = current_bank()
+    if not attempt.adaptive or bank is None:
+        return None
+    low, high, usual = adaptive.length_range(bank, store().adaptive_lengths())
+    return f"{'usually' if usual else 'between'} {low} {'to' if usual else 'and'} {high} in all"
 
 
 # --- finish ------------------------------------------------------------------------
