@@ -37,6 +37,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from ruamel.yaml import YAML
+
 from quiz import attempts, bundled, create_app, measurement, scoring
 from quiz.bank import Bank
 from quiz.scoring import verdict as first_verdict
@@ -115,16 +117,15 @@ def raw_verdict(store, token) -> str:
     return scoring.result(attempt.scheme, marks).verdict.id
 
 
-def adaptive_bank(path: str, folder: Path) -> str:
-    """A copy of the bank at ``path`` with the adaptive mode turned on."""
-    text = Path(path).read_text(encoding="utf-8")
-    if "\nsettings:\n" not in text:
-        raise SystemExit(f"{path}: no top-level settings block to turn the adaptive mode on in")
-    copy = folder / "adaptive.yaml"
-    copy.write_text(
-        text.replace("\nsettings:\n", "\nsettings:\n  adaptive:\n    enabled: true\n", 1),
-        encoding="utf-8",
-    )
+def bank_with_adaptive(path: str, folder: Path, enabled: bool) -> str:
+    """A copy of the bank at ``path`` with its adaptive mode turned on or off."""
+    yaml = YAML()
+    doc = yaml.load(Path(path).read_text(encoding="utf-8"))
+    settings = doc.setdefault("settings", {})
+    settings["adaptive"] = {**(settings.get("adaptive") or {}), "enabled": enabled}
+    copy = folder / ("adaptive.yaml" if enabled else "fixed.yaml")
+    with copy.open("w", encoding="utf-8") as out:
+        yaml.dump(doc, out)
     return str(copy)
 
 
@@ -153,8 +154,8 @@ def main() -> int:
                 }
             )
             for form, bank_file in (
-                ("fixed", args.questions),
-                ("adaptive", adaptive_bank(args.questions, Path(tmp))),
+                ("fixed", bank_with_adaptive(args.questions, Path(tmp), False)),
+                ("adaptive", bank_with_adaptive(args.questions, Path(tmp), True)),
             )
         }
         for app in apps.values():

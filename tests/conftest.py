@@ -8,6 +8,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from quiz import HTMX_VERSION, bundled, create_app
 from quiz.store import Store
@@ -22,15 +23,20 @@ AXE_VERSION = "4.11.0"
 def bank_file(request, tmp_path: Path) -> Path:
     """A copy of a bank that a test may edit: the small test bank, which loads in a
     quarter of the time, or the bundled bank for tests marked ``full_bank``, with its
-    adaptive mode turned on for tests marked ``adaptive``."""
+    adaptive mode on for tests marked ``adaptive`` and off for all others."""
     adaptive = request.node.get_closest_marker("adaptive") is not None
     full = adaptive or request.node.get_closest_marker("full_bank") is not None
     path = tmp_path / "questions.yaml"
     shutil.copy(bundled("questions.yaml") if full else SMALL_BANK, path)
-    if adaptive:
-        text = path.read_text(encoding="utf-8")
-        on = "\nsettings:\n  adaptive:\n    enabled: true\n"
-        path.write_text(text.replace("\nsettings:\n", on, 1), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    if not adaptive and "adaptive:" not in text:
+        return path  # as it is, byte for byte: tests read its line numbers
+    yaml = YAML()
+    doc = yaml.load(text)
+    settings = doc.setdefault("settings", {})
+    settings["adaptive"] = {**(settings.get("adaptive") or {}), "enabled": adaptive}
+    with path.open("w", encoding="utf-8") as out:
+        yaml.dump(doc, out)
     return path
 
 
