@@ -156,7 +156,7 @@ class Headline:
     title: str
     text: str
     verdict_id: str
-    confidence: float
+    confidence: float | None  # None: scored before verdicts had a probability
     contenders: tuple[Verdict, ...] = ()
 
 
@@ -186,7 +186,7 @@ def headline(attempt: Attempt) -> Headline:
             0.0,
         )
     if scores is None:
-        return Headline("unmeasured", verdict.label, verdict.summary, verdict.id, 1.0)
+        return Headline("unmeasured", verdict.label, verdict.summary, verdict.id, None)
     sure = percent(scores.confidence)
     if scores.settled:
         # Posterior draws cannot make anything certain: "100%" would claim too much.

@@ -500,3 +500,16 @@ def test_practice_is_labelled_and_never_compared_or_counted(app, client):
     # The assessment that follows is the taker's first one, and is compared.
     html = Taker(client).complete(app)
     assert "Where you stand" in html and "So far 1 has." in html
+
+
+def test_an_attempt_finished_before_the_measurement_still_shows_its_result(app, client, taker):
+    """Attempts kept from before migration 10 have raw scores and no intervals."""
+    store = Store(app.config["DATABASE"])
+    try:
+        attempt = attempts.load(store, taker.token)
+        store.finish(attempt.id, 0.8, "strong-fit", {"technical": 0.8, "business": 0.8})
+    finally:
+        store.close()
+    html = client.get(f"{taker.base}/result").data.decode()
+    assert 'data-verdict="strong-fit"' in html and 'data-confidence=""' in html
+    assert "90% interval" not in html and "Overall score: <strong>80%</strong>" in html
