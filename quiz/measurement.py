@@ -3,8 +3,8 @@ domain scores and the probability of each verdict rule. Pure (no Flask, no SQL).
 
 The model, per area (docs/measurement.md):
 
-- Ability θ, in logits, with a standard normal prior over the people who take the
-  assessment.
+- Ability θ, in logits, with a normal prior (mean 0, sd PRIOR_SD = 1.5, wider than
+  the population's 1 so that a guesser is not pulled up to the average).
 - Each scored question has a discrimination ``a``, a difficulty ``b`` and a floor ``c``:
   the expected mark of a blind guess. The expected mark at θ is the three-parameter
   logistic curve ``c + (1 - c) / (1 + exp(-a (θ - b)))`` (Birnbaum, in Lord & Novick
@@ -41,7 +41,7 @@ from itertools import combinations
 from typing import Any
 
 from .bank import Bank, Scheme, Verdict
-from .scoring import score
+from .scoring import percent, score
 from .scoring import verdict as first_verdict
 
 # θ in logits; ±6 is four prior standard deviations, so cutting the tails off moves
@@ -257,8 +257,9 @@ class Measurement:
 
     @property
     def settled(self) -> bool:
-        """Whether the answers settle the verdict (its probability is at least CONFIDENT)."""
-        return self.confidence >= CONFIDENT
+        """Whether the answers settle the verdict (its probability, as shown, is at least
+        CONFIDENT)."""
+        return self.verdict is not None and shown_probability(self.confidence) >= CONFIDENT
 
     def summary(self) -> dict[str, Any]:
         """What an attempt keeps of its measurement, as JSON-ready values (0..1 scores,
@@ -281,6 +282,12 @@ class Measurement:
             "verdict": self.verdict.id if self.verdict else None,
             "confidence": self.confidence,
         }
+
+
+def shown_probability(probability: float) -> float:
+    """A probability (0..1) as the pages and downloads show it: to two decimals, rounded
+    half up as ``scoring.percent`` rounds, so 0.795 is shown as 0.80 and counts as 0.80."""
+    return percent(probability) / 100
 
 
 @dataclass(frozen=True)
@@ -321,8 +328,8 @@ class Scores:
 
     @property
     def settled(self) -> bool:
-        """Whether the verdict's probability is at least CONFIDENT."""
-        return self.verdict_id is not None and self.confidence >= CONFIDENT
+        """Whether the verdict's probability, as shown, is at least CONFIDENT."""
+        return self.verdict_id is not None and shown_probability(self.confidence) >= CONFIDENT
 
     def contenders(self, scheme: Scheme) -> list[Verdict]:
         """The verdicts the answers leave open, best first: the most probable ones whose

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import answers, charts, role
 from .bank import Scheme, Verdict
+from .measurement import shown_probability
 from .scoring import band, percent
 
 if TYPE_CHECKING:
@@ -197,18 +198,28 @@ def headline(attempt: Attempt) -> Headline:
             f"We are {said} sure of this verdict: given your answers, that is the chance "
             "that your true scores earn it.",
             verdict.id,
-            scores.confidence,
+            shown_probability(scores.confidence),
             (verdict,),
         )
     contenders = tuple(scores.contenders(attempt.scheme))
-    first, last = contenders[0].label, contenders[-1].label
-    between = (
-        f"between “{first}” and “{last}”"
-        if len(contenders) == 2
-        else (f"somewhere from “{first}” to “{last}”")
-    )
+    labels = [f"“{v.label}”" for v in contenders]
+    order = [v.id for v in attempt.scheme.verdicts]
+    places = [order.index(v.id) for v in contenders]
+    if places == list(range(places[0], places[0] + len(places))):
+        # Neighbours in the bank's order: a range says it, and hides nothing between.
+        between = (
+            f"between {labels[0]} and {labels[-1]}"
+            if len(labels) == 2
+            else f"somewhere from {labels[0]} to {labels[-1]}"
+        )
+    else:
+        between = "either " + ", ".join(labels[:-1]) + " or " + labels[-1]
     if attempt.scheme.settings.adaptive.enabled and not attempt.adaptive:
         settle = "The adaptive assessment, which asks until it knows, would settle it."
+    elif attempt.adaptive:
+        settle = (
+            "Your scores sit close to a cut score; a retake after some practice will settle it."
+        )
     else:
         settle = "A retake later, answering every question, would settle it."
     return Headline(
@@ -217,7 +228,7 @@ def headline(attempt: Attempt) -> Headline:
         f"The most likely verdict is “{verdict.label}”, at {sure} in 100: too close to call. "
         + settle,
         verdict.id,
-        scores.confidence,
+        shown_probability(scores.confidence),
         contenders,
     )
 

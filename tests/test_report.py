@@ -292,6 +292,23 @@ def test_a_borderline_verdict_says_the_answers_do_not_settle_it():
         )
     )
     assert wide.title.startswith("Somewhere from “Strong fit” to “Strong in places")
+    apart = report.headline(
+        measured_attempt({"uneven": 0.45, "not-yet": 0.43, "developing": 0.12}, "uneven")
+    )
+    # Not neighbours: a range would hide "Developing" between them.
+    assert apart.title == (
+        "Either “Strong in places, with a serious gap” or “Not yet a fit”: "
+        "your answers don't settle it"
+    )
+
+
+def test_a_probability_is_judged_as_it_is_shown():
+    # 0.796 is shown as 0.80, so it counts as settled: never "80 in 100: too close to call".
+    top = report.headline(measured_attempt({"good-fit": 0.796, "strong-fit": 0.204}, "good-fit"))
+    assert top.state == "settled" and top.confidence == 0.8
+    assert top.text.startswith("We are 80% sure")
+    below = report.headline(measured_attempt({"good-fit": 0.794, "strong-fit": 0.206}, "good-fit"))
+    assert below.state == "borderline" and below.confidence == 0.79
 
 
 def test_too_few_answers_say_so_instead_of_a_verdict():

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, abort, flash, redirect, session, url_for
 
 from .. import answers, attempts, charts, scoring
 from ..attempts import Attempt
-from ..measurement import Interval
+from ..measurement import Interval, shown_probability
 from ..store import StorageUnavailable
 from ..web import csv_cell, dated, download, render, store
 
@@ -203,7 +203,7 @@ def results_json() -> Response:
                 "verdict": row.verdict.label if row.verdict else None,
                 "verdict_id": row.verdict_id,
                 # The probability (0..1) that the taker's true scores earn the verdict.
-                "confidence": round(row.scores.confidence, 2) if row.scores else None,
+                "confidence": shown_probability(row.scores.confidence) if row.scores else None,
                 "overall": row.overall,
                 "overall_interval": _interval(row.scores.overall) if row.scores else None,
                 "areas": dict(row.areas),
