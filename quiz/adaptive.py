@@ -29,7 +29,7 @@ from typing import Any
 
 from .bank import Bank, Scheme
 from .draw import item_of
-from .measurement import ItemParameters, area_score, domain_table, estimate
+from .measurement import ItemParameters, area_score, domain_table, posterior
 
 RANDOMESQUE = 4  # how many of the most informative questions the next one is drawn from
 Z = 1.6449  # the normal quantile of a central 90% interval, for the overall score
@@ -78,12 +78,16 @@ def area_states(
     """Each area's state from the answers so far (areas without a pool are left out)."""
     states = {}
     cap = scheme.settings.adaptive.max_per_area
+    responses: dict[str, list[tuple[ItemParameters, float, bool]]] = {}
+    for a in asked:
+        responses.setdefault(a.question.area, []).append((a.params, a.mark, a.answered))
+    joint = posterior(responses, [d.id for d in scheme.dimensions if pools.get(d.id)])
     for d in scheme.dimensions:
         pool = pools.get(d.id)
         if not pool:
             continue
-        mine = [a for a in asked if a.question.area == d.id]
-        fit = estimate((a.params, a.mark) for a in mine)
+        mine = responses.get(d.id, [])
+        fit = joint.estimates[d.id]
         table = domain_table(pool)
         measured = area_score(fit, pool, table)
         variance = sum(

@@ -151,3 +151,25 @@ def test_the_verdict_is_the_most_probable_rule_and_too_few_answers_give_none():
     few = {area: [(p, 1.0, n < 5) for n, p in enumerate(pool[:12])] for area, pool in POOLS.items()}
     unjudged = measure(BANK.scheme, few, POOLS, draws=200)
     assert unjudged.verdict is None and unjudged.confidence == 0.0 and not unjudged.settled
+
+
+def test_the_joint_posterior_without_correlation_is_each_areas_own_estimate():
+    item = ItemParameters(1.7, 0.0, 0.25)
+    responses = {"a": [(item, 1.0, True), (item, 0.0, True)], "b": [(item, 1.0, True)]}
+    joint = measurement.posterior(responses, ["a", "b"], correlation=0.0)
+    for area, triples in responses.items():
+        alone = measurement.estimate((p, m) for p, m, _ in triples)
+        assert joint.estimates[area].theta == pytest.approx(alone.theta, abs=1e-9)
+        assert joint.estimates[area].se == pytest.approx(alone.se, abs=1e-9)
+
+
+def test_correlated_areas_borrow_strength_from_each_other():
+    item = ItemParameters(1.7, 0.0, 0.0)
+    strong = [(item, 1.0, True)] * 8
+    joint = measurement.posterior({"a": strong, "b": strong, "c": []}, ["a", "b", "c"])
+    # An area without answers is estimated from the others, with more doubt.
+    assert joint.estimates["c"].theta > 0.5
+    assert joint.estimates["c"].se > joint.estimates["a"].se
+    alone = measurement.posterior({"a": strong}, ["a"])
+    assert joint.estimates["a"].theta > alone.estimates["a"].theta  # b agrees with a
+    assert joint.estimates["c"].answered == 0 and joint.estimates["a"].answered == 8
