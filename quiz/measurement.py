@@ -235,13 +235,13 @@ def _likelihood(responses: Iterable[tuple[ItemParameters, float]]) -> list[float
 def posterior(
     responses: Mapping[str, Sequence[tuple[ItemParameters, float, bool]]],
     areas: Iterable[str],
-    correlation: float = AREA_CORRELATION,
+    correlation: float | None = None,
 ) -> Posterior:
     """The joint posterior of ``areas`` from (parameters, mark 0..1, answered) triples
     per area, under the higher-order model with the given ``correlation`` (0..1; at 0
     each area's estimate is :func:`estimate`'s). An area without answers is estimated
-    from the others."""
-    priors = _conditional_priors(correlation)
+    from the others. ``correlation`` defaults to AREA_CORRELATION as it is when called."""
+    priors = _conditional_priors(AREA_CORRELATION if correlation is None else correlation)
     general = [math.exp(-0.5 * g * g) for g in FACTOR_GRID]
     conditional: dict[str, tuple[tuple[float, ...], ...]] = {}
     answered: dict[str, int] = {}

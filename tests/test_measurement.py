@@ -173,3 +173,21 @@ def test_correlated_areas_borrow_strength_from_each_other():
     alone = measurement.posterior({"a": strong}, ["a"])
     assert joint.estimates["a"].theta > alone.estimates["a"].theta  # b agrees with a
     assert joint.estimates["c"].answered == 0 and joint.estimates["a"].answered == 8
+
+
+def test_the_correlated_prior_does_not_hide_one_guessed_area():
+    """Right everywhere but one area, guessed blindly: the gap still decides the verdict."""
+    rng = random.Random(5)
+    for weak in ("technical", "client"):
+        for n in range(15):
+            responses = {}
+            for item in draw(BANK, f"gap-{weak}-{n}"):
+                q = BANK.by_id[item["question_id"]]
+                if q.scored:
+                    mark = score(q, guess(q, rng)) if q.area == weak else 1.0
+                    responses.setdefault(q.area, []).append(
+                        (measurement.provisional(q), mark, True)
+                    )
+            result = measure(BANK.scheme, responses, POOLS, draws=300, seed=n)
+            assert result.verdict.id not in ("strong-fit", "good-fit"), (weak, n)
+            assert result.areas[weak].score < 0.45  # below the floor of "good fit"
