@@ -38,7 +38,7 @@ import itertools
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
 
@@ -50,7 +50,6 @@ from .scoring import verdict as first_verdict
 # even an all-wrong or all-right estimate by little.
 GRID = tuple(-6.0 + 0.1 * i for i in range(121))
 PRIOR_SD = 1.5  # wider than the population's 1: see docs/measurement.md
-_PRIOR = tuple(math.exp(-0.5 * (t / PRIOR_SD) ** 2) for t in GRID)
 
 # Provisional parameters, until calibration replaces them: a difficulty label's b, and one
 # discrimination for every question (about the median of well-working test items on this
@@ -157,29 +156,17 @@ class Estimate:
 def estimate(
     responses: Iterable[tuple[ItemParameters, float]], answered: int | None = None
 ) -> Estimate:
-    """EAP estimate from (parameters, mark 0..1) pairs; no responses give the prior.
+    """EAP estimate of one area on its own, from (parameters, mark 0..1) pairs; no
+    responses give the prior N(0, PRIOR_SD²). It is :func:`posterior` with nothing to
+    borrow from other areas.
 
     ``answered`` (default: the number of pairs) is kept with the estimate for the
     minimum-answers rule, since an unanswered question enters as a mark of 0.
     """
-    log_posterior = [0.0] * len(GRID)
-    count = 0
-    for params, mark in responses:
-        count += 1
-        right, wrong = _log_curves(params)
-        log_posterior = [
-            lp + mark * r + (1.0 - mark) * w
-            for lp, r, w in zip(log_posterior, right, wrong, strict=True)
-        ]
-    top = max(log_posterior)
-    weights = [prior * math.exp(lp - top) for prior, lp in zip(_PRIOR, log_posterior, strict=True)]
-    total = sum(weights)
-    weights = [w / total for w in weights]
-    mean = sum(t * w for t, w in zip(GRID, weights, strict=True))
-    variance = sum((t - mean) ** 2 * w for t, w in zip(GRID, weights, strict=True))
-    return Estimate(
-        mean, math.sqrt(variance), tuple(weights), count if answered is None else answered
-    )
+    pairs = list(responses)
+    alone = posterior({"": [(p, mark, True) for p, mark in pairs]}, [""], correlation=0.0)
+    count = len(pairs) if answered is None else answered
+    return replace(alone.estimates[""], answered=count)
 
 
 # The higher-order model (de la Torre & Song 2009): each area's ability is a general

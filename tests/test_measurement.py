@@ -153,14 +153,14 @@ def test_the_verdict_is_the_most_probable_rule_and_too_few_answers_give_none():
     assert unjudged.verdict is None and unjudged.confidence == 0.0 and not unjudged.settled
 
 
-def test_the_joint_posterior_without_correlation_is_each_areas_own_estimate():
+def test_without_correlation_an_area_learns_nothing_from_the_others():
     item = ItemParameters(1.7, 0.0, 0.25)
-    responses = {"a": [(item, 1.0, True), (item, 0.0, True)], "b": [(item, 1.0, True)]}
-    joint = measurement.posterior(responses, ["a", "b"], correlation=0.0)
-    for area, triples in responses.items():
-        alone = measurement.estimate((p, m) for p, m, _ in triples)
-        assert joint.estimates[area].theta == pytest.approx(alone.theta, abs=1e-9)
-        assert joint.estimates[area].se == pytest.approx(alone.se, abs=1e-9)
+    mine = [(item, 1.0, True), (item, 0.0, True)]
+    alone = measurement.posterior({"a": mine}, ["a"], correlation=0.0).estimates["a"]
+    for others in ([(item, 1.0, True)] * 6, [(item, 0.0, True)] * 6):
+        joint = measurement.posterior({"a": mine, "b": others}, ["a", "b"], correlation=0.0)
+        assert joint.estimates["a"].theta == pytest.approx(alone.theta, abs=1e-9)
+        assert joint.estimates["a"].se == pytest.approx(alone.se, abs=1e-9)
 
 
 def test_correlated_areas_borrow_strength_from_each_other():
