@@ -7,13 +7,16 @@ probability of mastery they give the best answer, otherwise they pick at random
 (a random option, a random non-empty set of options, a wrong number). The true
 verdict is the bank's first rule that holds for the taker's true domain mastery.
 
-Every taker takes the assessment twice through the app's own request handling
-(the real draw, a retake preferring unseen questions, the real marks), and each
-attempt's stored answers are scored two ways:
+Every taker takes the fixed form twice and the adaptive form twice, through the
+app's own request handling (the real draw or choice of questions, a retake
+preferring unseen questions, the real marks and measurement), in two apps that
+differ only in the bank's ``adaptive.enabled``:
 
-  (a) fixed form, scored as the app scores today (raw percentages, sharp cuts);
-  (b) fixed form, scored by the measurement model (EAP, domain scores, the most
-      probable verdict and its probability).
+  (a) fixed form, the stored marks scored as the app scored before the measurement
+      (weighted percentages, sharp cuts);
+  (b) fixed form, the verdict the app stored (EAP, domain scores, the most probable
+      verdict and its probability);
+  (c) adaptive form, the verdict the app stored.
 
 It prints, per mode: decision accuracy, decision consistency (the two attempts
 agree) with Cohen's kappa (the same beyond chance agreement), the accuracy of
