@@ -189,8 +189,7 @@ def main() -> int:
                         questions[mode].append(attempt.total)
                     if "a" in modes:
                         shown["a"].append((raw_verdict(stores[form], token), True))
-                    settled = attempt.scores.settled if attempt.judged else False
-                    shown[modes[-1]].append((attempt.verdict_id, settled))
+                    shown[modes[-1]].append((attempt.verdict_id, attempt.scores.settled))
             for mode in shown:
                 results[mode].append((truly, shown[mode]))
         for store in stores.values():

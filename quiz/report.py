@@ -147,9 +147,9 @@ class Headline:
     """The top of the result page.
 
     ``state`` is 'settled' (the verdict's probability is at least
-    measurement.CONFIDENT), 'borderline' (it is not: ``contenders`` are the verdicts
-    still open, best first), 'unjudged' (an area had too few answers) or 'unmeasured'
-    (finished before scores had intervals). ``verdict_id`` and ``confidence`` (0..1)
+    measurement.CONFIDENT), 'borderline' (it is not: the title names the verdicts still
+    open), 'unjudged' (an area had too few answers) or 'unmeasured' (finished before
+    scores had intervals). ``verdict_id`` and ``confidence`` (0..1)
     go into the page's data attributes; ``title`` and ``text`` are what it says.
     """
 
@@ -158,7 +158,6 @@ class Headline:
     text: str
     verdict_id: str
     confidence: float | None  # None: scored before verdicts had a probability
-    contenders: tuple[Verdict, ...] = ()
 
 
 def headline(attempt: Attempt) -> Headline:
@@ -199,7 +198,6 @@ def headline(attempt: Attempt) -> Headline:
             "that your true scores earn it.",
             verdict.id,
             shown_probability(scores.confidence),
-            (verdict,),
         )
     contenders = tuple(scores.contenders(attempt.scheme))
     labels = [f"“{v.label}”" for v in contenders]
@@ -229,7 +227,6 @@ def headline(attempt: Attempt) -> Headline:
         + settle,
         verdict.id,
         shown_probability(scores.confidence),
-        contenders,
     )
 
 
