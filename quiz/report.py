@@ -71,6 +71,7 @@ def build(
             )
     calibrated = calibration(scheme, attempt.self_rating, scores)
     checks = readiness(attempt.background)
+    top = headline(attempt)
     rated = {c.area: c.rated_percent for c in calibrated}
     chart = charts.area_bars(
         [
@@ -104,10 +105,18 @@ def build(
         "attempt": attempt,
         "scheme": scheme,
         "verdict": verdict,
-        "headline": headline(attempt),
+        "headline": top,
         "overall": attempt.overall,
         "overall_interval": measured.overall if measured else None,
-        "reason": verdict_reason(scheme, verdict, attempt.overall, scores) if verdict else None,
+        # Undecided, the headline names the open verdicts: "what the next one needs"
+        # would name yet another.
+        "reason": (
+            verdict_reason(
+                scheme, verdict, attempt.overall, scores, next_step=top.state != "borderline"
+            )
+            if verdict
+            else None
+        ),
         "areas": areas,
         "chart": chart,
         "calibration": calibrated,
@@ -253,10 +262,14 @@ def fit_and_experience(attempt: Attempt, checks: Sequence[Check]) -> str | None:
 
 
 def verdict_reason(
-    scheme: Scheme, verdict: Verdict, overall: float, areas: Mapping[str, float]
+    scheme: Scheme,
+    verdict: Verdict,
+    overall: float,
+    areas: Mapping[str, float],
+    next_step: bool = True,
 ) -> str:
-    """Why this verdict, and what the next better one would take. Scores (0..1) are
-    named as the whole percentages the rules compare (``scoring.verdict``)."""
+    """Why this verdict, and (``next_step``) what the next better one would take. Scores
+    (0..1) are named as the whole percentages the rules compare (``scoring.verdict``)."""
     names = {d.id: d.name for d in scheme.dimensions}
     shown = {a: percent(s) for a, s in areas.items()}
     parts = [f"Your overall score is {percent(overall)}%"]
@@ -270,6 +283,8 @@ def verdict_reason(
         else:
             parts.append(f"your lowest areas are {_join(lowest)}, each at {least}%")
     reason = " and ".join(parts) + "."
+    if not next_step:
+        return reason
     better = _next_better(scheme, verdict)
     if better is None:
         return reason + " That meets every condition of the best verdict."

@@ -348,3 +348,13 @@ def test_the_lowest_area_names_every_area_tied_at_the_bottom():
     assert "your lowest areas are Technical and Business, each at 40%" in text
     level = verdict_reason(SCHEME, VERDICTS["good-fit"], 0.7, areas(0.7, 0.7, 0.7, 0.7))
     assert "every area is at 70%" in level
+
+
+def test_an_undecided_verdict_names_no_further_verdict_in_its_reason():
+    attempt = measured_attempt({"developing": 0.44, "good-fit": 0.3, "not-yet": 0.26}, "developing")
+    page = report.build(attempt, [])
+    assert page["headline"].state == "borderline"
+    assert page["reason"].startswith("Your overall score is 70%")
+    assert "you would need" not in page["reason"]
+    settled = report.build(measured_attempt({"developing": 0.9, "not-yet": 0.1}, "developing"), [])
+    assert "“Strong in places, with a serious gap”" in settled["reason"]  # the next step

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from quiz import attempts, create_app
+from quiz import attempts, create_app, measurement
 from quiz.bank import question_from_body
 from quiz.store import Store
 from quiz.text import markdown
@@ -126,7 +126,8 @@ def test_complete_attempt_without_javascript(app, client, taker):
         done = attempts.load(store, taker.token)
     finally:
         store.close()
-    assert f'data-confidence="{done.scores.confidence:.2f}"' in html
+    shown = measurement.shown_probability(done.scores.confidence)  # rounded as the page does
+    assert f'data-confidence="{shown:.2f}"' in html
     assert "90% interval" in html
     for item in items(app, taker.token):
         assert markdown(question_from_body(item["body"]).explanation) in html
