@@ -154,6 +154,14 @@ class BackgroundItem(Model):
     choices: Annotated[tuple[Choice, ...], Field(min_length=2)]
 
 
+class Topic(Model):
+    """One entry of the test blueprint: a topic of one of the role's duties."""
+
+    id: Slug
+    duty: Text  # the duty of the role it belongs to, as the job description words it
+    name: Text
+
+
 # --- questions ---------------------------------------------------------------
 
 
@@ -170,6 +178,11 @@ class QuestionBase(Model):
     explanation: Text
     difficulty: Literal["easy", "medium", "hard"] | None = None
     weight: Annotated[float, Field(ge=0)] = 1.0
+    # The law a legal question assumes; shown with the question.
+    jurisdiction: Literal["EU", "UK", "US", "general"] | None = None
+    # Blueprint topics the question samples: metadata for instructors, so it is
+    # left out of the version (retagging a question does not split its statistics).
+    topics: tuple[Slug, ...] = ()
 
     @property
     def has_options(self) -> bool:
@@ -188,7 +201,7 @@ class QuestionBase(Model):
 
     def version_body(self) -> dict[str, Any]:
         """The canonical content that a stored question version is made of."""
-        return self.model_dump(mode="json", exclude_none=True)
+        return self.model_dump(mode="json", exclude_none=True, exclude={"topics"})
 
 
 class Single(QuestionBase):
@@ -288,6 +301,7 @@ class BankFile(Model):
     verdicts: Annotated[tuple[Verdict, ...], Field(min_length=1)]
     self_rating: SelfRating = SelfRating()
     background: tuple[BackgroundItem, ...] = ()
+    blueprint: tuple[Topic, ...] = ()
     questions: Annotated[tuple[Any, ...], Field(min_length=1)]
 
 
@@ -343,6 +357,7 @@ class Bank:
     scheme: Scheme
     questions: tuple[Single | Multiple | Numeric | Likert, ...]
     path: str = ""
+    blueprint: tuple[Topic, ...] = ()
     # The line of each question ('id') and area ('area:id') in the file, for lint messages.
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -624,6 +639,7 @@ def parse(text: str, filename: str = "questions.yaml") -> Bank:
             area_ids = [d.id for d in DIMENSIONS.validate_python(plain(raw.get("dimensions")))]
         except ValidationError:
             area_ids = None
+    topic_ids = {t.id for t in top.blueprint} if top is not None else None
     for i, question in questions:
         if area_ids is not None and question.area not in area_ids:
             add(
@@ -631,6 +647,13 @@ def parse(text: str, filename: str = "questions.yaml") -> Bank:
                 f"unknown area '{question.area}' (areas: {', '.join(area_ids)})",
                 question.id,
             )
+        for k, topic in enumerate(question.topics):
+            if topic_ids is not None and topic not in topic_ids:
+                add(
+                    ("questions", i, "topics", k),
+                    f"unknown topic '{topic}': add it to the blueprint or fix the name",
+                    question.id,
+                )
     if top is not None and not problems:  # an area may look empty only because of other problems
         for j, dim in enumerate(top.dimensions):
             pool = sum(1 for _, q in questions if q.area == dim.id and q.scored)
@@ -650,7 +673,14 @@ def parse(text: str, filename: str = "questions.yaml") -> Bank:
     lines.update(
         {f"area:{d.id}": _line_of(raw, ("dimensions", j)) for j, d in enumerate(top.dimensions)}
     )
-    return Bank(scheme=scheme, questions=tuple(q for _, q in questions), path=filename, lines=lines)
+    lines.update({f"topic:{t.id}": _line_of(raw, ("blueprint", j)) for j, t in enumerate(top.blueprint)})
+    return Bank(
+        scheme=scheme,
+        questions=tuple(q for _, q in questions),
+        path=filename,
+        blueprint=top.blueprint,
+        lines=lines,
+    )
 
 
 def _question_problems(q: Any) -> list[tuple[tuple[Any, ...], str]]:
@@ -723,6 +753,11 @@ def _scheme_problems(top: BankFile) -> list[tuple[tuple[Any, ...], str]]:
                 "the last verdict must have no conditions, so that every result gets one",
             )
         )
+    topic_ids: list[str] = []
+    for j, topic in enumerate(top.blueprint):
+        if topic.id in topic_ids:
+            out.append((("blueprint", j, "id"), f"duplicate topic id '{topic.id}'"))
+        topic_ids.append(topic.id)
     item_ids: list[str] = []
     for j, item in enumerate(top.background):
         if item.id in item_ids:
