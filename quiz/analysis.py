@@ -26,7 +26,8 @@ def item_analysis(store: Store, bank: Bank | None) -> dict[str, Any]:
     """Item statistics per question version, and summaries of the test and each area.
 
     Returns a dict for the statistics page: ``items`` (one dict per version:
-    version, q, area, stats (stats.ItemStats), current, options; current versions
+    version, q, area, stats (stats.ItemStats), current, random_guess (Moodle's random
+    guess score, 0..1), options; current versions
     first, in bank order), ``test`` and ``areas`` (stats.Summary or None, per
     area name), ``attempts`` (finished assessments) and ``form_attempts`` (how
     many share the largest form, on which alpha rests). Likert self-descriptions
@@ -60,6 +61,7 @@ def item_analysis(store: Store, bank: Bank | None) -> dict[str, Any]:
                 "area": row["area"],
                 "stats": result,
                 "current": row["version_hash"] in current,
+                "random_guess": guessing_floor(q),
                 "options": _option_rows(q, chosen.get(row["version_hash"], Counter()), result.n),
             }
         )

@@ -621,8 +621,7 @@ def to_gift(bank: Bank) -> tuple[str, list[str]]:
                         "=" if score >= 1 else ("~" if score == 0 else f"~%{_number(score * 100)}%")
                     )
                 else:
-                    share = 100 / len(q.correct_indexes)
-                    mark = f"~%{_number(share if option.correct else -share)}%"
+                    mark = f"~%{_number(_multiple_fraction(q, i))}%"
                 lines.append(f"\t{mark}{text}")
             out.append(head + "{\n" + "\n".join(lines) + f"\n\t{general}\n}}\n")
     return "\n".join(out), notes
@@ -662,8 +661,7 @@ def to_xml(bank: Bank) -> tuple[str, list[str]]:
                     if q.type == "single":
                         fraction = q.option_score(i) * 100
                     else:
-                        share = 100 / len(q.correct_indexes)
-                        fraction = share if option.correct else -share
+                        fraction = _multiple_fraction(q, i)
                     answer = etree.SubElement(
                         element, "answer", fraction=_number(fraction), format="markdown"
                     )
@@ -673,6 +671,16 @@ def to_xml(bank: Bank) -> tuple[str, list[str]]:
                 _text(etree.SubElement(tags, "tag"), f"difficulty:{q.difficulty}")
     text = etree.tostring(quiz, pretty_print=True, xml_declaration=True, encoding="UTF-8")
     return text.decode("utf-8"), notes
+
+
+def _multiple_fraction(q: Any, index: int) -> float:
+    """Moodle's percentage for option ``index`` of a multiple-response question: a right
+    option its share of 100% among the right ones, a wrong one minus its share among
+    the wrong ones; Moodle floors the sum at 0, as ``scoring.score`` does."""
+    right = len(q.correct_indexes)
+    if index in q.correct_indexes:
+        return 100 / right
+    return -100 / (len(q.options) - right)
 
 
 def _text(parent: Any, value: str) -> None:

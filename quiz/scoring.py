@@ -18,7 +18,13 @@ Answer = int | list[int] | str | None
 
 
 def score(question: Any, answer: Answer) -> float:
-    """The mark of one answer, from 0 to 1. No answer scores 0."""
+    """The mark of one answer, from 0 to 1. No answer scores 0.
+
+    A multiple-response answer earns right picks ÷ number of right options minus
+    wrong picks ÷ number of wrong options, floored at 0, so ticking every box earns
+    nothing whatever the number of right options (Moodle's multiple-choice question
+    scores the same way when each wrong option carries minus its share of 100%).
+    """
     if answer is None:
         return 0.0
     if isinstance(question, Single):
@@ -27,7 +33,8 @@ def score(question: Any, answer: Answer) -> float:
         correct = question.correct_indexes
         chosen = set(answer)
         right, wrong = len(chosen & correct), len(chosen - correct)
-        return max(0.0, (right - wrong) / len(correct))
+        wrong_options = len(question.options) - len(correct)
+        return max(0.0, right / len(correct) - wrong / wrong_options)
     if isinstance(question, Numeric):
         try:
             return 1.0 if question.accepts(Decimal(answer)) else 0.0

@@ -49,7 +49,7 @@ def test_the_guessing_floor_is_the_expected_mark_of_a_blind_guess():
     )
     assert measurement.guessing_floor(weighted) == pytest.approx(0.375)
     # Two right of three: the non-empty picks {R1} {R2} {W} {R1,R2} {R1,W} {R2,W} {all}
-    # earn 1/2, 1/2, 0, 1, 0, 0, 1/2 under max(0, (right - wrong) / 2): 2.5 / 7.
+    # earn 1/2, 1/2, 0, 1, 0, 0, 0 under max(0, right / 2 - wrong / 1): 2 / 7.
     several = Multiple(
         id="y",
         area="a",
@@ -62,7 +62,7 @@ def test_the_guessing_floor_is_the_expected_mark_of_a_blind_guess():
             Option(text="W"),
         ],
     )
-    assert measurement.guessing_floor(several) == pytest.approx(2.5 / 7)
+    assert measurement.guessing_floor(several) == pytest.approx(2 / 7)
 
 
 def test_eap_of_one_right_answer_matches_a_fine_numerical_integral():

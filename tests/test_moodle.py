@@ -11,7 +11,17 @@ from click.testing import CliRunner
 from quiz import bundled, editor
 from quiz.bank import load, parse
 from quiz.cli import main
-from quiz.moodle import MoodleFileError, parse_gift, parse_xml, read, to_bank, to_gift, to_xml
+from quiz.moodle import (
+    MoodleFileError,
+    _gift_escape,
+    _number,
+    parse_gift,
+    parse_xml,
+    read,
+    to_bank,
+    to_gift,
+    to_xml,
+)
 
 from .helpers import SMALL_BANK, csrf_token, log_in
 
@@ -241,7 +251,13 @@ def test_gift_export_is_what_moodle_reads():
     assert "::te-lcp-good::[markdown]Google assesses" in text
     assert "\t=2.5 seconds" in text
     assert re.search(r"::an-uptime-999::\[markdown\].*\{#43\.2:0\.1####\[markdown\]", text)
-    assert "\t~%-33.33333333%" in text  # a wrong pick of a multiple question costs a share
+    multiple = next(q for q in BANK.questions if q.type == "multiple")
+    right = len(multiple.correct_indexes)
+    wrong = len(multiple.options) - right
+    for i, option in enumerate(multiple.options):
+        # a right pick earns its share of the right options, a wrong one costs its share of the wrong
+        share = 100 / right if i in multiple.correct_indexes else -100 / wrong
+        assert f"\t~%{_number(share)}%{_gift_escape(option.text)}" in text
 
 
 # --- the command line ------------------------------------------------------------------------

@@ -208,6 +208,8 @@ def test_statistics_page_shows_figures_and_option_counts(app, teacher):
     assert 48 < versions <= 96 and html.count("<td><code>") == versions and "current" in html
     assert "Options chosen" in html and "(right)" in html and "nobody chose it" in html
     assert "(tentative)" in html
+    # Moodle's random guess score: a keyed question of four options gives a guess a quarter
+    assert "Random guess</th>" in html and "<td>0.25</td>" in html
 
 
 def test_flags_filter_the_question_list(app, teacher):

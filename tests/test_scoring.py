@@ -57,14 +57,21 @@ def multiple(correct=(0, 1), n=5):
     [
         ([0, 1], 1.0),  # all right
         ([0], 0.5),  # half the right ones
-        ([0, 2], 0.0),  # one right, one wrong
-        ([0, 1, 2], 0.5),  # all right plus one wrong
+        ([0, 2], 0.5 - 1 / 3),  # half the right ones, a third of the wrong ones
+        ([0, 1, 2], 1 - 1 / 3),  # all right plus one of three wrong
         ([2, 3], 0.0),  # never below zero
+        ([0, 1, 2, 3, 4], 0.0),  # ticking everything earns nothing
         ([], 0.0),
     ],
 )
 def test_multiple_gives_partial_credit(chosen, expected):
-    assert score(multiple(), chosen) == expected
+    assert score(multiple(), chosen) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("right", [1, 2, 3, 4])
+def test_ticking_every_option_earns_nothing_whatever_the_number_right(right):
+    assert score(multiple(correct=range(right), n=5), list(range(5))) == 0.0
+    assert score(multiple(correct=range(right), n=5), list(range(right))) == 1.0
 
 
 def numeric(answer=43.2, tolerance=0.1):
