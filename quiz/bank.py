@@ -673,7 +673,10 @@ def parse(text: str, filename: str = "questions.yaml") -> Bank:
     lines.update(
         {f"area:{d.id}": _line_of(raw, ("dimensions", j)) for j, d in enumerate(top.dimensions)}
     )
-    lines.update({f"topic:{t.id}": _line_of(raw, ("blueprint", j)) for j, t in enumerate(top.blueprint)})
+    lines.update(
+        {f"topic:{t.id}": _line_of(raw, ("blueprint", j)) for j, t in enumerate(top.blueprint)}
+    )
+    lines["questions"] = _line_of(raw, ("questions",))
     return Bank(
         scheme=scheme,
         questions=tuple(q for _, q in questions),

@@ -108,9 +108,7 @@ def length_strategies(questions: Sequence[Any]) -> list[Strategy]:
 
 def key_rank_counts(questions: Sequence[Any], kind: str) -> Counter[int]:
     """How many keys of one kind rank 0 (longest), 1, 2… by length."""
-    return Counter(
-        key_length_rank(q) for q in questions if q.scored and option_kind(q) == kind
-    )
+    return Counter(key_length_rank(q) for q in questions if q.scored and option_kind(q) == kind)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from collections import Counter
 from difflib import SequenceMatcher
 from typing import Any
 
+from . import cues
 from .bank import DIFFICULTIES, Bank, Problem
 from .draw import repeats_on_retake, strata_sizes
 
@@ -26,6 +27,22 @@ NEAR_DUPLICATE = 0.85  # similarity of two prompts, from 0 to 1
 MAX_SHARE_OF_ONE_POSITION = 0.5
 MAX_SHARE_OF_ONE_DIFFICULTY = 0.6
 MAX_RETAKE_OVERLAP = 1 / 3  # of a retake's questions that the attempt before had too
+# Answer cues (quiz.cues), judged over the whole bank and only with enough items to tell
+# a habit from chance.
+MIN_ITEMS_FOR_CUES = 8
+MAX_STRATEGY_ADVANTAGE = 10  # percentage points a length strategy may beat blind guessing by
+MAX_RANK_EXCESS = 0.20  # share above chance of the key's commonest length rank
+MAX_JUSTIFICATION_GAP = (
+    0.05  # between the shares of keys and of distractors that explain themselves
+)
+MAX_MODAL_RIGHT_COUNT = 0.5  # of multiple-response questions sharing one number of right options
+MAX_SAME_OPENING = 1 / 3  # of best judgement options opening with one verb family or word
+# A question that names a law or a regulator needs a jurisdiction (EU, UK, US or general).
+LAW = re.compile(
+    r"\b(GDPR|CCPA|CPRA|FTC|PSD2|DAC7|IOSS|OSS|VAT|ePrivacy|directive|regulation \(EU\)|"
+    r"law|laws|lawful|unlawful|legal|legally|illegal|act|statutory|tribunal)\b",
+    re.I,
+)
 CATCH_ALL = re.compile(
     r"\b(all|none|both|neither)\s+of\s+(the\s+)?(above|these|those|options|answers|choices)\b", re.I
 )
@@ -60,6 +77,8 @@ def lint(bank: Bank) -> list[Problem]:
     for dimension in bank.dimensions:
         for message in _area_problems(bank, dimension.id):
             add(f"area:{dimension.id}", f"area '{dimension.id}': {message}")
+    for line_key, message, question in _cue_problems(bank) + _blueprint_problems(bank):
+        add(line_key, message, question)
     return sorted(problems, key=lambda p: p.line)
 
 
@@ -85,6 +104,14 @@ def _question_problems(bank: Bank, q: Any) -> list[str]:
                 out.append(f"option '{option.text}' is a catch-all; write a real option instead")
     if CATCH_ALL.search(q.prompt):
         out.append("prompt refers to 'all/none of the above'")
+    if q.scored and q.jurisdiction is None:
+        texts = [q.prompt, *(o.text for o in q.options)] if q.has_options else [q.prompt]
+        law = next((m.group(0) for t in texts if (m := LAW.search(t))), None)
+        if law:
+            out.append(
+                f"mentions '{law}': say which law it assumes with 'jurisdiction' "
+                "(EU, UK, US or general)"
+            )
     if q.type == "numeric":
         if not q.unit:
             out.append("numeric question needs a 'unit'")
@@ -156,6 +183,173 @@ def _area_problems(bank: Bank, area: str) -> list[str]:
                 f"the right answer sits in too few places (option {spread}); "
                 "spread it across positions"
             )
+    return out
+
+
+Found = tuple[str, str, str | None]  # (line key, message, question id)
+
+
+def _cue_problems(bank: Bank) -> list[Found]:
+    """What a test-wise guesser could exploit, bank-wide (quiz.cues): length strategies
+    against chance, the key's length rank, justification words, right-option counts and
+    the openings of best judgement options."""
+    scored = [q for q in bank.questions if q.scored]
+    out: list[Found] = []
+    for s in cues.length_strategies(scored):
+        if s.items < MIN_ITEMS_FOR_CUES:
+            continue
+        if s.advantage > MAX_STRATEGY_ADVANTAGE:
+            name = "longest" if s.longest >= s.second_longest else "second-longest"
+            out.append(
+                (
+                    "questions",
+                    f"{s.kind} items: always picking the {name} option scores "
+                    f"{max(s.longest, s.second_longest):.0f}% against {s.chance:.0f}% by "
+                    f"chance; vary which option is longest",
+                    None,
+                )
+            )
+        out += _rank_problems(scored, s.kind)
+    out += _justification_problems(scored)
+    counts = cues.right_option_counts(scored)
+    total = sum(counts.values())
+    if total >= MIN_ITEMS_FOR_CUES:
+        modal, n = counts.most_common(1)[0]
+        if n / total > MAX_MODAL_RIGHT_COUNT:
+            out.append(
+                (
+                    "questions",
+                    f"{n} of {total} multiple-response questions have {modal} right options; "
+                    "vary the number right from 1 to 4",
+                    None,
+                )
+            )
+    out += _opening_problems(scored)
+    return out
+
+
+def _rank_problems(scored: list[Any], kind_name: str) -> list[Found]:
+    items = [q for q in scored if kind(q) == kind_name]
+    ranks = Counter(cues.key_length_rank(q) for q in items)
+    rank, n = ranks.most_common(1)[0]
+    chance = sum(1 / len(q.options) for q in items if rank < len(q.options)) / len(items)
+    if n / len(items) - chance <= MAX_RANK_EXCESS:
+        return []
+    where = ["longest", "second-longest", "third-longest"]
+    label = where[rank] if rank < len(where) else f"number {rank + 1} by length"
+    out: list[Found] = [
+        (
+            "questions",
+            f"{kind_name} items: the key is the {label} option in {n} of {len(items)} "
+            f"({n / len(items):.0%}, {chance:.0%} by chance); the questions follow",
+            None,
+        )
+    ]
+    out += [
+        (q.id, f"the key is the {label} option", q.id)
+        for q in items
+        if cues.key_length_rank(q) == rank
+    ]
+    return out
+
+
+def _justification_problems(scored: list[Any]) -> list[Found]:
+    found = cues.justifications(scored)
+    if found.key_total + found.distractor_total < MIN_ITEMS_FOR_CUES:
+        return []
+    gap = found.distractor_share - found.key_share
+    if abs(gap) <= MAX_JUSTIFICATION_GAP:
+        return []
+    side = "distractors" if gap > 0 else "keys"
+    out: list[Found] = [
+        (
+            "questions",
+            f"options that explain themselves ('because …', 'since …'): {found.key_share:.0%} "
+            f"of keys against {found.distractor_share:.0%} of distractors, so they mark "
+            f"the {side}; use them in both alike or in neither",
+            None,
+        )
+    ]
+    for q in scored:
+        if not q.has_options:
+            continue
+        keyed = _keys(q)
+        for i, option in enumerate(q.options):
+            if (i in keyed) == (side == "keys") and cues.JUSTIFICATION.search(option.text):
+                out.append((q.id, f"option {i + 1} explains itself: '{option.text}'", q.id))
+    return out
+
+
+def _keys(q: Any) -> set[int]:
+    if q.type == "multiple":
+        return set(q.correct_indexes)
+    marks = cues.marks(q)
+    return {i for i, m in enumerate(marks) if m == max(marks)}
+
+
+def _opening_problems(scored: list[Any]) -> list[Found]:
+    judgement = [q for q in scored if kind(q) == "judgement"]
+    if len(judgement) < MIN_ITEMS_FOR_CUES:
+        return []
+    best = [
+        (q, q.options[i].text.strip())
+        for q in judgement
+        for i, m in enumerate(cues.marks(q))
+        if m == 1
+    ]
+    openings = cues.investigate_first(judgement)
+    words = Counter(_first_word(text) for _, text in best)
+    word, n_word = words.most_common(1)[0]
+    out: list[Found] = []
+    if openings.best / len(best) > MAX_SAME_OPENING:
+        out.append(
+            (
+                "questions",
+                f"{openings.best} of {len(best)} best judgement options start by finding out "
+                f"first (Analyse, Check, Ask, Review …), against {openings.others} of "
+                f"{openings.others_total} other options; write scenarios where acting at "
+                "once is best",
+                None,
+            )
+        )
+        out += [
+            (q.id, f"the best option starts by finding out first: '{text}'", q.id)
+            for q, text in best
+            if cues.INVESTIGATE_FIRST.match(text)
+        ]
+    elif n_word / len(best) > MAX_SAME_OPENING:
+        out.append(
+            (
+                "questions",
+                f"{n_word} of {len(best)} best judgement options start with '{word}'; "
+                "vary how the best options begin",
+                None,
+            )
+        )
+    return out
+
+
+def _first_word(text: str) -> str:
+    return re.sub(r"[^a-z-]", "", text.split()[0].lower()) if text.split() else ""
+
+
+def _blueprint_problems(bank: Bank) -> list[Found]:
+    """With a blueprint, every topic is sampled by a scored question and every scored
+    question names its topics."""
+    if not bank.blueprint:
+        return []
+    scored = [q for q in bank.questions if q.scored]
+    sampled = Counter(t for q in scored for t in q.topics)
+    out: list[Found] = [
+        (
+            f"topic:{t.id}",
+            f"topic '{t.id}' ({t.duty}: {t.name}) has no scored question",
+            None,
+        )
+        for t in bank.blueprint
+        if not sampled[t.id]
+    ]
+    out += [(q.id, "names no blueprint topic: add 'topics'", q.id) for q in scored if not q.topics]
     return out
 
 

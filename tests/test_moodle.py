@@ -255,7 +255,7 @@ def test_gift_export_is_what_moodle_reads():
     right = len(multiple.correct_indexes)
     wrong = len(multiple.options) - right
     for i, option in enumerate(multiple.options):
-        # a right pick earns its share of the right options, a wrong one costs its share of the wrong
+        # a right pick earns its share among the right options, a wrong one costs its share
         share = 100 / right if i in multiple.correct_indexes else -100 / wrong
         assert f"\t~%{_number(share)}%{_gift_escape(option.text)}" in text
 
