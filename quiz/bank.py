@@ -76,9 +76,24 @@ class Adaptive(Model):
         return self
 
 
+class Seconds(Model):
+    """Seconds a taker needs to read and answer each kind of question, and the profile
+    screens (self-rating and background) before them: the time estimate (quiz.timing)."""
+
+    single: Annotated[float, Field(gt=0)] = 45
+    judgement: Annotated[float, Field(gt=0)] = 60
+    multiple: Annotated[float, Field(gt=0)] = 60
+    numeric: Annotated[float, Field(gt=0)] = 120
+    likert: Annotated[float, Field(gt=0)] = 10
+    profile: Annotated[float, Field(ge=0)] = 90
+
+
 class Settings(Model):
     title: Text = "E-commerce manager self-assessment"
-    minutes: Annotated[int, Field(ge=1, le=240)] = 20
+    # No longer read: the estimate is computed from the questions (``seconds``). Kept so
+    # that banks written before still load; ``quiz validate --strict`` says so.
+    minutes: Annotated[int, Field(ge=1, le=240)] | None = None
+    seconds: Seconds = Seconds()
     shuffle_options: bool = True
     shuffle_questions: bool = False
     # How many scored questions an attempt draws from each area's pool (None: all of them).
@@ -401,6 +416,12 @@ class Bank:
     def in_area(self, area: str) -> list[Single | Multiple | Numeric | Likert]:
         return [q for q in self.questions if q.area == area]
 
+    def jurisdictions(self) -> dict[str, int]:
+        """How many scored questions assume each law ('EU', 'UK', 'US'; 'general' for
+        rules common to them), commonest first."""
+        found = Counter(q.jurisdiction for q in self.questions if q.scored and q.jurisdiction)
+        return dict(found.most_common())
+
     def summary(self) -> str:
         """One line: counts per area and per type."""
         areas = Counter(q.area for q in self.questions)
@@ -677,6 +698,7 @@ def parse(text: str, filename: str = "questions.yaml") -> Bank:
         {f"topic:{t.id}": _line_of(raw, ("blueprint", j)) for j, t in enumerate(top.blueprint)}
     )
     lines["questions"] = _line_of(raw, ("questions",))
+    lines["settings"] = _line_of(raw, ("settings",))
     return Bank(
         scheme=scheme,
         questions=tuple(q for _, q in questions),

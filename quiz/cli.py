@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from . import accounts, bundled, create_app, editor, moodle
+from . import accounts, blueprint, bundled, create_app, cues, editor, moodle
 from .bank import BankError, load
 from .lint import counts, lint
 from .revisions import BankRevisions, Conflict, Invalid
@@ -61,6 +61,26 @@ def validate(path: str | None, strict: bool) -> None:
     click.echo(bank.summary())
     if strict:
         click.echo(counts(bank))
+        click.echo("What always picking by length earns, against chance:")
+        click.echo(cues.report([q for q in bank.questions if q.scored]))
+
+
+@main.command("blueprint")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+def blueprint_command(path: str | None) -> None:
+    """Print the bank's blueprint: each duty's topics and the questions that sample them,
+    as a Markdown table."""
+    path = path or _bank_path()
+    try:
+        bank = load(path)
+    except BankError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    if not bank.blueprint:
+        click.echo(f"{path}: the bank has no blueprint (see docs/question-bank.md).", err=True)
+        sys.exit(1)
+    click.echo(blueprint.table(bank))
 
 
 @main.command("init-db")

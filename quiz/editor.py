@@ -34,6 +34,8 @@ QUESTION_KEYS = (
     "type",
     "difficulty",
     "weight",
+    "jurisdiction",
+    "topics",
     "reverse",
     "prompt",
     "options",
@@ -204,9 +206,14 @@ def move_question(doc: CommentedMap, qid: str, direction: str) -> None:
 
 
 def put_settings(doc: CommentedMap, data: Mapping[str, Any]) -> None:
+    """Set the settings in ``data``; a key set to None is removed, and settings the
+    form does not show (adaptive, min_answered, seconds …) are kept."""
     if "settings" not in doc:
         doc.insert(0, "settings", CommentedMap())
-    _update_map(doc["settings"], data, tuple(data))
+    current = doc["settings"]
+    merged = {key: current[key] for key in current if key not in data}
+    merged.update({key: value for key, value in data.items() if value is not None})
+    _update_map(current, merged, tuple(current) + tuple(data))
 
 
 def put_dimension(doc: CommentedMap, area: str, data: Mapping[str, Any]) -> None:
@@ -263,6 +270,11 @@ def question_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
     # so any weight it is given is kept (for the validator to refuse one above 0).
     if weight and (kind == "likert" or weight not in ("1", "1.0")):
         data["weight"] = number(weight)
+    if form.get("jurisdiction"):
+        data["jurisdiction"] = form["jurisdiction"]
+    topics = [t for t in form.getlist("topics") if t]
+    if topics:
+        data["topics"] = topics
     if kind == "likert" and form.get("reverse"):
         data["reverse"] = True
     data["prompt"] = _text(form.get("prompt", ""))
@@ -313,6 +325,8 @@ def question_to_form(question: Mapping[str, Any]) -> dict[str, Any]:
         "type": question.get("type", "single"),
         "difficulty": question.get("difficulty", ""),
         "weight": question.get("weight", 0 if question.get("type") == "likert" else 1),
+        "jurisdiction": question.get("jurisdiction", ""),
+        "topics": list(question.get("topics") or []),
         "reverse": bool(question.get("reverse")),
         "prompt": question.get("prompt", ""),
         "explanation": question.get("explanation", ""),

@@ -79,6 +79,12 @@ def lint(bank: Bank) -> list[Problem]:
             add(f"area:{dimension.id}", f"area '{dimension.id}': {message}")
     for line_key, message, question in _cue_problems(bank) + _blueprint_problems(bank):
         add(line_key, message, question)
+    if bank.settings.minutes is not None:
+        add(
+            "settings",
+            "settings.minutes is no longer read: the time estimate is worked out from the "
+            "questions (settings.seconds); remove it",
+        )
     return sorted(problems, key=lambda p: p.line)
 
 

@@ -12,6 +12,8 @@ SALARY = {
     "low": 61_000,
     "high": 113_000,
     "source": "the US Bureau of Labor Statistics",  # as the role description quotes it
+    "country": "the United States",
+    "currency": "US dollars",
 }
 DEGREE_FIELDS = "business, marketing or a technical field"
 USUAL_YEARS = "six to seven years"

@@ -190,6 +190,37 @@ def test_question_from_form_for_each_type():
     assert editor.question_to_form(judged)["scoring"] == "weighted"
 
 
+def test_the_form_carries_the_law_and_the_blueprint_topics():
+    legal = editor.question_from_form(
+        form(
+            id="te-law",
+            area="technical",
+            type="single",
+            jurisdiction="EU",
+            topics=["privacy", "security"],
+            option_text=["A", "B", "C"],
+            correct="0",
+            prompt="Under the GDPR?",
+            explanation="!",
+        )
+    )
+    assert legal["jurisdiction"] == "EU" and legal["topics"] == ["privacy", "security"]
+    shown = editor.question_to_form(legal)
+    assert (shown["jurisdiction"], shown["topics"]) == ("EU", ["privacy", "security"])
+    plain_question = editor.question_from_form(form(id="te-x", area="technical", type="single"))
+    assert "jurisdiction" not in plain_question and "topics" not in plain_question
+
+
+def test_saving_the_settings_form_keeps_the_settings_it_does_not_show():
+    doc = editor.load(
+        TEXT.replace("  shuffle_options: true", "  min_answered: 4\n  shuffle_options: true")
+    )
+    editor.put_settings(doc, {"title": "New title", "draw": None, "shuffle_options": False})
+    bank = parse(editor.dump(doc))
+    assert bank.settings.title == "New title" and bank.settings.min_answered == 4
+    assert bank.settings.shuffle_options is False and bank.settings.draw is None
+
+
 def test_save_writes_atomically_and_keeps_the_mode(tmp_path):
     path = tmp_path / "questions.yaml"
     path.write_text(TEXT)

@@ -8,6 +8,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
+from quiz.bank import load
 from quiz.cli import main
 from quiz.store import Store
 
@@ -305,13 +306,13 @@ def test_raw_editor_validates_refuses_broken_yaml_and_saves(app, teacher, bank_f
         and "Not saved: the bank would have problems" in refused.data.decode()
     )
     assert bank_file.read_text() == text
-    good = text.replace("minutes: 20", "minutes: 18")
+    good = text.replace("    single: 45\n", "    single: 50\n")
     assert (
-        "Valid: questions.yaml: 104 questions"
+        f"Valid: questions.yaml: {len(load(bank_file).questions)} questions"
         in teacher.post("/instructor/raw/validate", data={**fields, "text": good}).data.decode()
     )
     assert teacher.post("/instructor/raw", data={**fields, "text": good}).status_code == 303
-    assert "minutes: 18" in bank_file.read_text()
+    assert "    single: 50\n" in bank_file.read_text()
     stale = teacher.post("/instructor/raw", data={**fields, "text": good + "\n"})
     assert stale.status_code == 409
 
@@ -325,7 +326,6 @@ def test_settings_areas_and_verdicts_forms(app, teacher, bank_file):
         data={
             **fields,
             "title": "Are you ready for e-commerce management?",
-            "minutes": "22",
             "shuffle_options": "1",
             "strength": "80",
             "adequate": "50",
@@ -335,7 +335,8 @@ def test_settings_areas_and_verdicts_forms(app, teacher, bank_file):
     assert response.status_code == 303
     text = bank_file.read_text()
     assert "title: Are you ready for e-commerce management?" in text
-    assert "  minutes: 22            # the estimate shown on the landing page" in text
+    # the settings the form does not show are kept
+    assert "    numeric: 120         # a calculation\n" in text
     assert "  draw: 12               # scored questions per area, from a pool of 24" in text
     assert "  shuffle_questions: false" in text and "    strength: 80" in text
 
@@ -352,7 +353,6 @@ def test_settings_areas_and_verdicts_forms(app, teacher, bank_file):
             "draw": "10",
         },
     )
-    from quiz.bank import load
 
     scheme = load(bank_file).scheme
     assert scheme.draw_count("client") == 10 and scheme.draw_count("technical") == 12

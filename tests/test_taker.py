@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from quiz import attempts, create_app, measurement
-from quiz.bank import question_from_body
+from quiz import attempts, create_app, measurement, timing
+from quiz.bank import load, question_from_body
 from quiz.store import Store
 from quiz.text import markdown
 
@@ -28,17 +28,19 @@ HX = {"HX-Request": "true"}
 # --- landing, start, about -----------------------------------------------------
 
 
-def test_landing_page_explains_the_role_and_offers_assessment_and_practice(client):
+def test_landing_page_explains_the_role_and_offers_assessment_and_practice(client, bank_file):
     html = client.get("/").data.decode()
+    minutes = timing.minutes(timing.expected_seconds(load(bank_file)))
     assert "Start the assessment" in html and "Practise with instant feedback" in html
     assert html.count('action="/start"') == 2 and html.count('name="mode" value="practice"') == 1
     for fact in (
         "supervise the e-commerce department",
         "$92,000",
-        "$61,000 and $113,000",
+        "$61,000 and $113,000 (US dollars)",
+        "Pay in the United States",
         "six to seven years",
         "marketing analyst",
-        "20 minutes",
+        f"Find out in about {minutes} minutes",
         "What is stored",
     ):
         assert fact in html
@@ -514,3 +516,19 @@ def test_an_attempt_finished_before_the_measurement_still_shows_its_result(app, 
     html = client.get(f"{taker.base}/result").data.decode()
     assert 'data-verdict="strong-fit"' in html and 'data-confidence=""' in html
     assert "90% interval" not in html and "Overall score: <strong>80%</strong>" in html
+
+
+def test_a_legal_question_says_which_law_it_assumes(app, client, bank_file):
+    text = bank_file.read_text()
+    bank_file.write_text(
+        text.replace(
+            "  - id: te-pci-never-store\n", "  - id: te-pci-never-store\n    jurisdiction: US\n"
+        )
+    )
+    html = client.get("/").data.decode()
+    assert "Questions about law say which law they assume: US law in 1." in html
+    taker = Taker(client)
+    taker.start()
+    pages = [taker.page(n) for n in range(1, taker.total() + 1)]
+    [legal] = [p for p in pages if "Assumes US law" in p]
+    assert "may your shop <strong>never</strong> store" in legal

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 
-from .. import answers, editor, lint, moodle
+from .. import answers, editor, lint, moodle, timing
 from ..analysis import current_flags
 from ..bank import (
     DIFFICULTIES,
@@ -489,7 +489,11 @@ def _number_or_none(value: str) -> Any:
 def settings() -> Response:
     text, digest = _current()
     doc = plain(editor.load(text))
-    return render("settings.html", doc=doc, base=digest, problems=[], conflict=None)
+    bank = current_bank()
+    estimate = timing.minutes(timing.expected_seconds(bank)) if bank else None
+    return render(
+        "settings.html", doc=doc, base=digest, problems=[], conflict=None, estimate=estimate
+    )
 
 
 def _settings_change(section: str) -> tuple[Callable[[Any], Any], str]:
@@ -497,7 +501,6 @@ def _settings_change(section: str) -> tuple[Callable[[Any], Any], str]:
     if section == "general":
         data = {
             "title": form.get("title", "").strip(),
-            "minutes": _number_or_none(form.get("minutes", "")),
             "shuffle_options": bool(form.get("shuffle_options")),
             "shuffle_questions": bool(form.get("shuffle_questions")),
             "bands": {
@@ -505,9 +508,7 @@ def _settings_change(section: str) -> tuple[Callable[[Any], Any], str]:
                 "adequate": _number_or_none(form.get("adequate", "")),
             },
         }
-        draw = _number_or_none(form.get("draw", ""))
-        if draw is not None:  # empty: every question of each area
-            data["draw"] = draw
+        data["draw"] = _number_or_none(form.get("draw", ""))  # empty: every question of each area
         return (lambda doc: editor.put_settings(doc, data)), "Edited the settings"
     if section == "verdicts":
         rows = []

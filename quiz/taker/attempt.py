@@ -6,7 +6,7 @@ import secrets
 
 from flask import Response, abort, current_app, flash, redirect, request, session, url_for
 
-from .. import adaptive, answers, attempts, role, scoring
+from .. import adaptive, answers, attempts, role, scoring, timing
 from ..answers import AnswerError
 from ..attempts import Attempt, Item
 from ..draw import draw
@@ -29,14 +29,21 @@ def index() -> Response:
     in_progress = store().open_attempts(session["taker"]) if "taker" in session else []
     per_attempt = bank.questions_per_attempt if bank else 0
     length = None
+    duration = None  # the time estimate in minutes: (low, high), equal for a fixed form
+    if bank is not None:
+        expected = timing.minutes(timing.expected_seconds(bank))
+        duration = (expected, expected)
     if bank is not None and bank.settings.adaptive.enabled:
         length = adaptive.length_range(bank, store().adaptive_lengths())
+        duration = tuple(timing.minutes(timing.expected_seconds(bank, n)) for n in length[:2])
     return render(
         "index.html",
         bank=bank,
         in_progress=in_progress,
         per_attempt=per_attempt,
         length=length,
+        duration=duration,
+        jurisdictions=bank.jurisdictions() if bank else {},
         role=role,
     )
 
