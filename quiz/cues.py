@@ -32,6 +32,7 @@ JUSTIFICATION = re.compile(
 # starts this way, "pick the cautious one" beats judgement.
 INVESTIGATE_FIRST = re.compile(
     r"^(analy[sz]e|check|ask|listen|review|investigate|look|find out|gather|confirm|"
+    r"watch|observe|survey|"
     r"clarify|understand|explore|assess|research|examine|dig|audit|verify|study)\b",
     re.I,
 )

@@ -39,7 +39,7 @@ MAX_MODAL_RIGHT_COUNT = 0.5  # of multiple-response questions sharing one number
 MAX_SAME_OPENING = 1 / 3  # of best judgement options opening with one verb family or word
 # A question that names a law or a regulator needs a jurisdiction (EU, UK, US or general).
 LAW = re.compile(
-    r"\b(GDPR|CCPA|CPRA|FTC|PSD2|DAC7|IOSS|OSS|VAT|ePrivacy|directive|regulation \(EU\)|"
+    r"\b(GDPR|CCPA|CPRA|FTC|PSD2|DAC7|IOSS|OSS|ePrivacy|directive|regulation \(EU\)|"
     r"law|laws|lawful|unlawful|legal|legally|illegal|act|statutory|tribunal)\b",
     re.I,
 )

@@ -68,6 +68,8 @@ class Imported:
     general_feedback: str = ""
     difficulty: str | None = None
     weight: float | None = None
+    jurisdiction: str | None = None
+    topics: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -371,8 +373,13 @@ def parse_xml(text: str) -> tuple[list[Imported], list[Skipped]]:
                 found.weight = float(grade)
         for tag in element.iterfind("tags/tag"):
             value = _xml_text(tag)
-            if value.startswith("difficulty:"):
-                found.difficulty = value.split(":", 1)[1].strip()
+            key, _, tagged = value.partition(":")
+            if key == "difficulty":
+                found.difficulty = tagged.strip()
+            elif key == "jurisdiction":
+                found.jurisdiction = tagged.strip()
+            elif key == "topic":
+                found.topics.append(tagged.strip())
         answers = [
             (
                 _xml_formatted(a),
@@ -497,7 +504,7 @@ def to_bank(
         while qid in taken:
             qid, n = f"{base}-{n}", n + 1
         try:
-            data = _question_data(q, qid, area)
+            data = _question_data(q, qid, area, {t.id for t in bank.blueprint})
         except ValueError as exc:
             skipped.append(Skipped(q.line, q.name, str(exc)))
             continue
@@ -510,12 +517,19 @@ def to_bank(
     return made, skipped
 
 
-def _question_data(q: Imported, qid: str, area: str) -> dict[str, Any]:
+def _question_data(q: Imported, qid: str, area: str, topic_ids: set[str]) -> dict[str, Any]:
     data: dict[str, Any] = {"id": qid, "area": area, "type": q.kind}
     if q.difficulty in ("easy", "medium", "hard"):
         data["difficulty"] = q.difficulty
     if q.weight is not None and q.weight != 1:
         data["weight"] = q.weight
+    if q.jurisdiction in ("EU", "UK", "US", "general"):
+        data["jurisdiction"] = q.jurisdiction
+    # A topic this bank's blueprint does not have is dropped, not refused: the file may
+    # come from another bank.
+    topics = [t for t in q.topics if t in topic_ids]
+    if topics:
+        data["topics"] = topics
     data["prompt"] = q.prompt or q.name
     if q.kind in ("single", "multiple"):
         data["options"] = _options(q)
@@ -524,8 +538,14 @@ def _question_data(q: Imported, qid: str, area: str) -> dict[str, Any]:
             raise ValueError(
                 "a one-answer question with several part-right answers has no counterpart here"
             )
-        # One right answer is a single question, whatever the file's checkboxes said.
-        data["type"] = "multiple" if right > 1 else "single"
+        # Checkboxes stay checkboxes, even with one right answer: ticking only it scores 1,
+        # and every wrong tick costs (scoring.score).
+        # (GIFT has no checkbox flag: a question without '=' is multiple-response unless
+        # its weights make it a judgement.)
+        weighted = any("score" in o for o in data["options"])
+        data["type"] = (
+            "multiple" if right > 1 or (q.kind == "multiple" and not weighted) else "single"
+        )
     if q.kind == "numeric":
         data["answer"] = _tidy(q.answer)
         data["tolerance"] = _tidy(q.tolerance)
@@ -666,9 +686,13 @@ def to_xml(bank: Bank) -> tuple[str, list[str]]:
                         element, "answer", fraction=_number(fraction), format="markdown"
                     )
                     _text(answer, option.text)
-            if q.difficulty:
-                tags = etree.SubElement(element, "tags")
-                _text(etree.SubElement(tags, "tag"), f"difficulty:{q.difficulty}")
+            tags = [f"difficulty:{q.difficulty}"] if q.difficulty else []
+            tags += [f"jurisdiction:{q.jurisdiction}"] if q.jurisdiction else []
+            tags += [f"topic:{t}" for t in q.topics]
+            if tags:
+                parent = etree.SubElement(element, "tags")
+                for tag in tags:
+                    _text(etree.SubElement(parent, "tag"), tag)
     text = etree.tostring(quiz, pretty_print=True, xml_declaration=True, encoding="UTF-8")
     return text.decode("utf-8"), notes
 

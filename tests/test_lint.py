@@ -6,6 +6,7 @@ import pytest
 
 from quiz import bundled
 from quiz.bank import parse
+from quiz.draw import repeats_on_retake, strata_sizes
 from quiz.lint import kind, lint
 
 TEXT = bundled("questions.yaml").read_text()
@@ -146,14 +147,25 @@ def test_too_few_scored_questions_in_an_area():
 
 
 def test_a_pool_too_small_for_its_draw_makes_retakes_repeat():
-    # 13 of 24: two attempts share at most 2 of 13 questions, within the third allowed.
-    assert problems(edited("  draw: 12 ", "  draw: 13 ")) == []
-    text = edited("  draw: 12 ", "  draw: 18 ")
-    assert problems(text) == [
-        f"questions.yaml:{line_of(text, f'  - id: {area}')}: area '{area}': draws 18 of 24 "
-        "scored questions, so a retake repeats 67% of them; grow the pool to 30 or draw fewer"
-        for area in ("technical", "business", "analytical", "client")
-    ]
+    # 22 of 37: two attempts share at most 7 of 22 questions, within the third allowed.
+    assert problems(edited("  draw: 12 ", "  draw: 22 ")) == []
+    text = edited("  draw: 12 ", "  draw: 24 ")
+    bank = parse(text)
+    expected = []
+    for d in bank.dimensions:
+        pool = [q for q in bank.in_area(d.id) if q.scored]
+        share = repeats_on_retake(strata_sizes(pool), 24) / 24
+        expected.append(
+            f"questions.yaml:{line_of(text, f'  - id: {d.id}')}: area '{d.id}': draws 24 of "
+            f"{len(pool)} scored questions, so a retake repeats {share:.0%} of them; grow the "
+            "pool to 40 or draw fewer"
+        )
+    assert problems(text) == expected and all(share_ok(m) for m in expected)
+
+
+def share_ok(message: str) -> bool:
+    """The repeat share a message names is above the third that is allowed."""
+    return int(message.split("repeats ")[1].split("%")[0]) > 33
 
 
 def test_an_area_must_mix_three_kinds():

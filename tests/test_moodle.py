@@ -199,12 +199,17 @@ def test_xml_entities_are_not_expanded():
 
 
 def comparable(question, *, unit=True, difficulty=True):
+    """A question's content as an export keeps it: GIFT keeps no unit, difficulty or
+    jurisdiction (difficulty=False), Moodle XML keeps them and the topics as tags."""
     data = question.version_body()
     data.pop("weight", None)
     if not unit:
         data.pop("unit", None)
     if not difficulty:
         data.pop("difficulty", None)
+        data.pop("jurisdiction", None)
+    else:
+        data["topics"] = list(question.topics)
     if "tolerance" in data:
         data["tolerance"] = float(question.tolerance_abs())
     return data
