@@ -31,10 +31,11 @@ def seconds_for(question: Any, seconds: Seconds) -> float:
 
 
 def minutes(total_seconds: float) -> int:
-    """Seconds as the minutes a page says: whole minutes, rounded up to a multiple of 5
-    from 15 minutes on (an estimate to the minute would claim a precision it lacks)."""
-    whole = math.ceil(total_seconds / 60)
-    return whole if whole < 15 else 5 * math.ceil(whole / 5)
+    """Seconds as the minutes a page says: whole minutes (at least 1), and from a quarter
+    of an hour on the nearest multiple of 5 (an estimate to the minute would claim a
+    precision it lacks)."""
+    whole = max(1, round(total_seconds / 60))
+    return whole if whole < 15 else 5 * round(whole / 5)
 
 
 def attempt_seconds(questions: Iterable[Any], seconds: Seconds) -> float:

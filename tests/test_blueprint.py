@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from click.testing import CliRunner
 
-from quiz import blueprint
-from quiz.bank import parse
+from quiz import blueprint, bundled
+from quiz.bank import load, parse
 from quiz.cli import main
 
 from .helpers import SMALL_BANK
@@ -61,3 +63,9 @@ def test_the_command_prints_the_table_or_says_there_is_none(tmp_path):
     assert result.exit_code == 0 and "| Supervising the department | Budget |" in result.output
     result = CliRunner().invoke(main, ["blueprint", str(SMALL_BANK)])
     assert result.exit_code == 1 and "the bank has no blueprint" in result.output
+
+
+def test_the_guide_shows_the_bundled_bank_s_blueprint_as_it_is():
+    guide = (Path(__file__).parent.parent / "docs" / "question-bank.md").read_text()
+    bank = load(bundled("questions.yaml"))
+    assert blueprint.table(bank) in guide, "paste the output of `quiz blueprint` into the guide"

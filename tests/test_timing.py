@@ -30,9 +30,9 @@ def test_an_attempt_is_the_sum_of_its_questions_and_the_profile(bank):
 
 @pytest.mark.parametrize(
     "seconds, shown",
-    [(60, 1), (61, 2), (14 * 60, 14), (14 * 60 + 1, 15), (16 * 60, 20), (35 * 60, 35)],
+    [(10, 1), (89, 1), (91, 2), (14 * 60, 14), (15 * 60, 15), (17 * 60, 15), (18 * 60, 20)],
 )
-def test_minutes_round_up_to_fives_from_a_quarter_of_an_hour(seconds, shown):
+def test_minutes_round_to_fives_from_a_quarter_of_an_hour(seconds, shown):
     assert timing.minutes(seconds) == shown
 
 
