@@ -11,7 +11,6 @@ The seconds are assumptions to check against real attempts (docs/question-bank.m
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
