@@ -337,7 +337,7 @@ def test_settings_areas_and_verdicts_forms(app, teacher, bank_file):
     assert "title: Are you ready for e-commerce management?" in text
     # the settings the form does not show are kept
     assert "    numeric: 120         # a calculation\n" in text
-    assert "  draw: 12               # scored questions per area, from a pool of 36" in text
+    assert "  draw: 12               # scored questions per area, from pools of 37 to 39" in text
     assert "  shuffle_questions: false" in text and "    strength: 80" in text
 
     fields = form_fields(teacher.get("/instructor/settings").data, "area-client")
