@@ -293,6 +293,14 @@ class Likert(QuestionBase):
     weight: Annotated[float, Field(ge=0)] = 0.0
 
 
+def kind(question: Any) -> str:
+    """The item kind: 'judgement' for a single question with weighted options (situational
+    judgement), else its type ('single', 'multiple', 'numeric', 'likert')."""
+    if question.type == "single" and question.weighted:
+        return "judgement"
+    return question.type
+
+
 Question = Annotated[Single | Multiple | Numeric | Likert, Field(discriminator="type")]
 QUESTION = TypeAdapter(Question)
 QUESTION_TYPES = ("single", "multiple", "numeric", "likert")

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .bank import kind
+
 # Words that make an option explain itself. In keys alone they point at the key.
 JUSTIFICATION = re.compile(
     r"\b(because|since|so that|in order to|which means|as this|as it|to avoid|"
@@ -38,16 +40,18 @@ INVESTIGATE_FIRST = re.compile(
 )
 
 
-def option_kind(question: Any) -> str:
-    """'judgement' for a single question with weighted options, else its type."""
-    if question.type == "single" and question.weighted:
-        return "judgement"
-    return question.type
-
-
 def marks(question: Any) -> list[float]:
     """Each option's mark when picked alone, 0..1 (single and judgement items)."""
     return [question.option_score(i) for i in range(len(question.options))]
+
+
+def keys_of(question: Any) -> set[int]:
+    """Indexes of the keys: the right options of a multiple-response question, the
+    right (or best) option of a single-answer or judgement one."""
+    if question.type == "multiple":
+        return set(question.correct_indexes)
+    scores = marks(question)
+    return {i for i, m in enumerate(scores) if m == max(scores)}
 
 
 def length_rank_score(question: Any, rank: int) -> float:
@@ -90,14 +94,14 @@ class Strategy:
 def length_strategies(questions: Sequence[Any]) -> list[Strategy]:
     """Per kind ('single', 'judgement'), what the length strategies earn (percent)."""
     out = []
-    for kind in ("single", "judgement"):
-        items = [q for q in questions if q.scored and option_kind(q) == kind]
+    for name in ("single", "judgement"):
+        items = [q for q in questions if q.scored and kind(q) == name]
         if not items:
             continue
         n = len(items)
         out.append(
             Strategy(
-                kind,
+                name,
                 n,
                 100 * sum(length_rank_score(q, 0) for q in items) / n,
                 100 * sum(length_rank_score(q, 1) for q in items) / n,
@@ -107,9 +111,9 @@ def length_strategies(questions: Sequence[Any]) -> list[Strategy]:
     return out
 
 
-def key_rank_counts(questions: Sequence[Any], kind: str) -> Counter[int]:
-    """How many keys of one kind rank 0 (longest), 1, 2… by length."""
-    return Counter(key_length_rank(q) for q in questions if q.scored and option_kind(q) == kind)
+def key_rank_counts(questions: Sequence[Any], name: str) -> Counter[int]:
+    """How many keys of one kind ('single' or 'judgement') rank 0 (longest), 1, 2… by length."""
+    return Counter(key_length_rank(q) for q in questions if q.scored and kind(q) == name)
 
 
 @dataclass(frozen=True)
@@ -137,15 +141,10 @@ def justifications(questions: Sequence[Any]) -> Justifications:
     for q in questions:
         if not (q.scored and q.has_options):
             continue
-        if q.type == "multiple":
-            is_key = [bool(o.correct) for o in q.options]
-        else:
-            scores = marks(q)
-            best = max(scores)
-            is_key = [s == best for s in scores]
-        for option, key in zip(q.options, is_key, strict=True):
+        keyed = keys_of(q)
+        for i, option in enumerate(q.options):
             hit = bool(JUSTIFICATION.search(option.text))
-            if key:
+            if i in keyed:
                 keys, key_total = keys + hit, key_total + 1
             else:
                 wrong, wrong_total = wrong + hit, wrong_total + 1
@@ -171,7 +170,7 @@ def investigate_first(questions: Sequence[Any]) -> Openings:
     """Find-out-first openings among best judgement options and the other options."""
     best = best_total = others = others_total = 0
     for q in questions:
-        if not (q.scored and option_kind(q) == "judgement"):
+        if not (q.scored and kind(q) == "judgement"):
             continue
         for option, mark in zip(q.options, marks(q), strict=True):
             hit = bool(INVESTIGATE_FIRST.match(option.text.strip()))

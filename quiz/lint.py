@@ -15,7 +15,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from . import cues
-from .bank import DIFFICULTIES, Bank, Problem
+from .bank import DIFFICULTIES, Bank, Problem, kind
 from .draw import repeats_on_retake, strata_sizes
 
 MIN_SCORED_PER_AREA = 14
@@ -46,13 +46,6 @@ LAW = re.compile(
 CATCH_ALL = re.compile(
     r"\b(all|none|both|neither)\s+of\s+(the\s+)?(above|these|those|options|answers|choices)\b", re.I
 )
-
-
-def kind(question: Any) -> str:
-    """The item kind: 'judgement' for a single question with weighted options, else its type."""
-    if question.type == "single" and question.weighted:
-        return "judgement"
-    return question.type
 
 
 def key_position(question: Any) -> int | None:
@@ -279,18 +272,11 @@ def _justification_problems(scored: list[Any]) -> list[Found]:
     for q in scored:
         if not q.has_options:
             continue
-        keyed = _keys(q)
+        keyed = cues.keys_of(q)
         for i, option in enumerate(q.options):
             if (i in keyed) == (side == "keys") and cues.JUSTIFICATION.search(option.text):
                 out.append((q.id, f"option {i + 1} explains itself: '{option.text}'", q.id))
     return out
-
-
-def _keys(q: Any) -> set[int]:
-    if q.type == "multiple":
-        return set(q.correct_indexes)
-    marks = cues.marks(q)
-    return {i for i, m in enumerate(marks) if m == max(marks)}
 
 
 def _opening_problems(scored: list[Any]) -> list[Found]:

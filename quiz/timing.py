@@ -14,19 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .bank import Bank, Seconds
-
-
-def question_kind(question: Any) -> str:
-    """'judgement' for a single question with weighted options, else its type."""
-    if question.type == "single" and question.weighted:
-        return "judgement"
-    return question.type
+from .bank import Bank, Seconds, kind
 
 
 def seconds_for(question: Any, seconds: Seconds) -> float:
     """Seconds to read and answer one question."""
-    return float(getattr(seconds, question_kind(question)))
+    return float(getattr(seconds, kind(question)))
 
 
 def minutes(total_seconds: float) -> int:

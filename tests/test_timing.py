@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from quiz import timing
-from quiz.bank import Seconds, load
+from quiz.bank import Seconds, kind, load
 
 from .helpers import SMALL_BANK
 
@@ -18,7 +18,7 @@ def bank():
 
 
 def test_each_kind_has_its_time_and_calculations_take_longest(bank):
-    kinds = {timing.question_kind(q): timing.seconds_for(q, SECONDS) for q in bank.questions}
+    kinds = {kind(q): timing.seconds_for(q, SECONDS) for q in bank.questions}
     assert kinds == {"single": 40, "judgement": 60, "multiple": 50, "numeric": 120, "likert": 10}
 
 
