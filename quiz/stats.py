@@ -17,6 +17,7 @@ docs/statistics.md gives the formulas and the thresholds of the flags.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -53,9 +54,34 @@ class ItemStats:
         return self.n < FEW_ATTEMPTS
 
 
+# The guard against rounding noise (docs/statistics.md, "How the moments are computed").
+# Summing n terms in floating point may be off by about n * EPS times the sum of their
+# magnitudes (Higham, Accuracy and Stability of Numerical Algorithms, 2002, section 4.2),
+# so a sum of squared deviations computed from sums of squares S2 is known only to within
+# about n * EPS * S2 (Chan, Golub & LeVeque 1983). A spread below NOISE times that bound
+# is indistinguishable from none and counts as exactly 0: a RELATIVE guard, that scales
+# with the values (30 scores of 2/3 must not get an SD of 1e-8, nor 30 of 1e6 + 1/3 one
+# of 0.02), unlike a fixed threshold such as 1e-12.
+EPS = sys.float_info.epsilon
+NOISE = 4.0
+
+
+def _noise(n: int, squares: float) -> float:
+    """How far rounding may move a sum of squared deviations worked out from n values whose
+    squares (about the shift the sums were taken about) add up to ``squares``."""
+    return NOISE * n * EPS * abs(squares)
+
+
+def _spread(n: int, total: float, squares: float) -> float:
+    """The sum of squared deviations from the mean, from n, the sum and the sum of squares
+    (about any shift); 0 when it is within rounding noise of the sums (``_noise``)."""
+    m2 = squares - total * total / n
+    return 0.0 if m2 <= _noise(n, squares) else m2
+
+
 def _variance(n: int, total: float, squares: float) -> float:
-    """Sample variance from sums; tiny negative rounding errors become 0."""
-    return max(0.0, (squares - total * total / n) / (n - 1))
+    """Sample variance from sums, exactly 0 when no spread shows above rounding noise."""
+    return _spread(n, total, squares) / (n - 1)
 
 
 def item_stats(s: ItemSums) -> ItemStats:
@@ -64,14 +90,19 @@ def item_stats(s: ItemSums) -> ItemStats:
     facility = s.sum_x / s.n / s.max_mark
     sd = discrimination = None
     if s.n >= 2:
-        var_x = _variance(s.n, s.sum_x, s.sum_x2)
-        var_t = _variance(s.n, s.sum_t, s.sum_t2)
-        cov_xt = (s.sum_xt - s.sum_x * s.sum_t / s.n) / (s.n - 1)
-        cov_xr = cov_xt - var_x  # Cov(x, T - x)
-        var_r = max(0.0, var_t + var_x - 2 * cov_xt)  # Var(T - x)
-        sd = math.sqrt(var_x)
-        if var_x > 1e-12 and var_r > 1e-12:
-            discrimination = max(-100.0, min(100.0, 100 * cov_xr / math.sqrt(var_x * var_r)))
+        # Sums of squared deviations and of cross products, each 0 when rounding noise is
+        # all there is. R = T - x has the sums of squares sum_t2 - 2 sum_xt + sum_x2, each
+        # part carrying its own rounding error: the noise of R's spread is bounded by theirs.
+        m_x = _spread(s.n, s.sum_x, s.sum_x2)
+        m_t = _spread(s.n, s.sum_t, s.sum_t2)
+        c_xt = s.sum_xt - s.sum_x * s.sum_t / s.n
+        c_xr = c_xt - m_x  # co-deviation of x and T - x
+        m_r = m_t + m_x - 2 * c_xt
+        if m_r <= _noise(s.n, s.sum_t2 + s.sum_x2 + 2 * abs(s.sum_xt)):
+            m_r = 0.0
+        sd = math.sqrt(m_x / (s.n - 1))
+        if m_x > 0 and m_r > 0:
+            discrimination = max(-100.0, min(100.0, 100 * c_xr / math.sqrt(m_x * m_r)))
     return ItemStats(s.n, facility, sd, discrimination, _flags(s, facility, sd, discrimination))
 
 
@@ -115,26 +146,52 @@ class Summary:
 
 
 def describe_sums(
-    n: int, s1: float, s2: float, s3: float
+    n: int, s1: float, s2: float, s3: float, shift: float = 0.0
 ) -> tuple[float, float | None, float | None]:
-    """Mean, sample SD and sample skewness from n and the sums of x, x² and x³."""
+    """Mean, sample SD and sample skewness from n and the sums of d, d² and d³, where
+    d = x - ``shift`` (plain sums of x, x², x³ with the default shift 0).
+
+    Exact in exact arithmetic for any shift; in floating point the error grows with
+    the sum of squares about the shift (Chan, Golub & LeVeque 1983), so a shift near
+    the mean (what ``describe`` and the store's ``score_moments`` use) keeps it at the
+    rounding of the deviations themselves. A spread within rounding noise of the sums
+    (``_noise``) is none: SD 0 and no skewness (None, a dash on the page). A third
+    moment within the rounding noise of the sums is 0: the values are symmetric as far
+    as can be told.
+    """
     if n == 0:
         raise ValueError("no values")
-    mean = s1 / n
+    mean = shift + s1 / n
     if n < 2:
         return mean, None, None
-    m2 = max(0.0, s2 - n * mean * mean)  # sum of squared deviations
+    m2 = _spread(n, s1, s2)  # sum of squared deviations from the mean
     sd = math.sqrt(m2 / (n - 1))
-    if n < 3 or sd < 1e-12:
+    if n < 3 or m2 == 0:
         return mean, sd, None
-    m3 = s3 - 3 * mean * s2 + 3 * mean * mean * s1 - n * mean**3  # sum of cubed deviations
+    d = s1 / n  # the mean's distance from the shift
+    m3 = s3 - 3 * d * s2 + 2 * n * d**3  # sum of cubed deviations from the mean
+    # |sum d³| <= (sum d²)^1.5, so its rounding is within n * EPS * s2^1.5 (times NOISE).
+    if abs(m3) <= _noise(n, abs(s2) ** 1.5):
+        m3 = 0.0
     return mean, sd, n / ((n - 1) * (n - 2)) * m3 / sd**3
 
 
 def describe(values: Sequence[float]) -> tuple[float, float | None, float | None]:
-    """Mean, sample SD and sample skewness (as Moodle and spreadsheets compute it)."""
+    """Mean, sample SD and sample skewness (as Moodle and spreadsheets compute it).
+
+    Two passes: the mean first (``math.fsum``, correctly rounded), then the sums of the
+    deviations from it, so that a large common offset costs no precision.
+    """
+    if not values:
+        raise ValueError("no values")
+    shift = math.fsum(values) / len(values)
+    deviations = [v - shift for v in values]
     return describe_sums(
-        len(values), sum(values), sum(v * v for v in values), sum(v**3 for v in values)
+        len(values),
+        math.fsum(deviations),
+        math.fsum(d * d for d in deviations),
+        math.fsum(d**3 for d in deviations),
+        shift,
     )
 
 
@@ -185,10 +242,11 @@ class Form:
         return [count / self.n for count in self.item_counts]
 
 
-def summary(moments: tuple[int, float, float, float], form: Form | None = None) -> Summary:
+def summary(moments: tuple[float, ...], form: Form | None = None) -> Summary:
     """Mean, SD and skewness of the scores (each attempt's total as a fraction of its
-    maximum, given as n and the sums of x, x², x³); alpha and the SEM (as a fraction)
-    over ``form``."""
+    maximum, given as n and the sums of d, d², d³ with d = score - shift, and the shift:
+    ``describe_sums``'s arguments, as the store's ``score_moments`` returns them; with no
+    shift, plain sums of the scores); alpha and the SEM (as a fraction) over ``form``."""
     mean, sd, skew = describe_sums(*moments)
     alpha = sem = None
     if form is not None and form.n >= 2 and form.item_variances:
@@ -197,7 +255,7 @@ def summary(moments: tuple[int, float, float, float], form: Form | None = None) 
         if alpha is not None:
             sem = math.sqrt(total_variance) * math.sqrt(max(0.0, 1 - alpha)) / form.max_total
     return Summary(
-        n=moments[0],
+        n=int(moments[0]),
         mean=mean,
         sd=sd,
         skewness=skew,

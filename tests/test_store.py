@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import subprocess
@@ -10,7 +11,8 @@ import sys
 
 import pytest
 
-from quiz import bundled
+from quiz import bundled, stats
+from quiz.analysis import item_analysis
 from quiz.bank import load, version_hash
 from quiz.draw import draw
 from quiz.report import scores_at
@@ -352,3 +354,107 @@ def test_rollback_if_open_ends_what_a_failed_request_left_open(store):
     assert store.rollback_if_open()  # nothing open: nothing to do
     store.close()
     assert not store.rollback_if_open()  # a broken connection: open a new one
+
+
+# --- statistics at the edges, through the sums the store keeps --------------------------
+
+
+def answer_for(item):
+    """Some answer of the item's type (the mark saved with it is what the sums take)."""
+    return {"single": 0, "multiple": [0], "numeric": "1"}.get(item["type"], 4)
+
+
+def finish_marked(store, token, items, marks, areas):
+    """A finished assessment whose scored items got ``marks`` (0..1 of each weight)."""
+    attempt_id, _ = new_attempt(store, token=token * 32, taker=token, items=items)
+    scored = [(p, i) for p, i in enumerate(items, start=1) if i["body"]["weight"] > 0]
+    for (position, item), mark in zip(scored, marks, strict=True):
+        store.save_answer(attempt_id, position, item["hash"], answer_for(item), mark)
+    store.finish(attempt_id, 0.5, "fit", areas)
+
+
+def test_thirty_identical_scores_through_the_store_have_no_spread(store):
+    # Issue 14, point 8: 30 attempts, every scored question marked 2/3 of its weight,
+    # area scores constant at 2/3, 0.1, 1/3 and 1e6 + 1/3: no SD, no skewness, no alpha,
+    # and every item has SD 0 and no discrimination, with no flags made of rounding noise.
+    items = draw(BANK, "s" * 32)
+    scored = [i for i in items if i["body"]["weight"] > 0]
+    areas = {"technical": 2 / 3, "business": 0.1, "analytical": 1 / 3, "client": 1e6 + 1 / 3}
+    for k in range(30):
+        finish_marked(store, f"c{k:02d}", items, [2 / 3] * len(scored), areas)
+    moments = store.score_moments()
+    assert sorted(moments) == ["", "analytical", "business", "client", "technical"]
+    for scope, value in [("", 2 / 3), *areas.items()]:
+        result = stats.summary(moments[scope])
+        assert result.n == 30 and result.mean == pytest.approx(value, rel=1e-12)
+        assert (result.sd, result.skewness) == (0.0, None), scope
+    found = item_analysis(store, BANK)
+    test = found["test"]
+    assert (test.sd, test.skewness, test.alpha, test.sem) == (0.0, None, None, None)
+    assert test.items == len(scored) and found["form_attempts"] == 30
+    assert all((s.sd, s.skewness, s.alpha) == (0.0, None, None) for _, s in found["areas"])
+    assert len(found["items"]) == len(scored)
+    for item in found["items"]:
+        assert item["stats"].facility == pytest.approx(2 / 3)
+        assert item["stats"].sd == 0.0 and item["stats"].discrimination is None
+        assert item["stats"].flags == (
+            "little spread: SD 0.00 of the maximum mark, below 0.33",
+            "does not discriminate: every attempt scored it the same",
+        )
+
+
+def test_a_large_offset_keeps_its_small_spread_through_the_store(store):
+    # Area scores 1e6 + 0, 1/3, 2/3, ten times each: SD sqrt(20/9 / 29) = 0.276818,
+    # skewness 0. Sums of the scores' powers, as SQL would add them up, lose it.
+    items = draw(BANK, "s" * 32)
+    scored = [i for i in items if i["body"]["weight"] > 0]
+    for k in range(30):
+        score = 1e6 + (k % 3) / 3
+        finish_marked(store, f"o{k:02d}", items, [k % 2] * len(scored), {"technical": score})
+    result = stats.summary(store.score_moments()["technical"])
+    assert result.mean == pytest.approx(1e6 + 1 / 3, abs=1e-9)
+    assert result.sd == pytest.approx(math.sqrt(20 / 9 / 29), rel=1e-9)
+    assert result.skewness == pytest.approx(0.0, abs=1e-6)
+    naive = store.db.execute(
+        "SELECT count(*), sum(score), sum(score * score), sum(score * score * score) "
+        "FROM attempt_scores WHERE area = 'technical'"
+    ).fetchone()
+    n, s1, s2 = naive[:3]
+    assert math.sqrt(max(0.0, s2 - s1 * s1 / n) / (n - 1)) != pytest.approx(result.sd, rel=1e-4)
+
+
+def worked_items(weight):
+    """The worked example's q1..q3 (weight 1) and q4 of the given weight, one area."""
+    singles = [i for i in draw(BANK, "w" * 32) if i["type"] == "single"][:4]
+    out = []
+    for item, w in zip(singles, [1.0, 1.0, 1.0, weight], strict=True):
+        body = {**item["body"], "area": "technical", "weight": w}
+        out.append({**item, "area": "technical", "body": body, "hash": version_hash(body)})
+    return out
+
+
+@pytest.mark.parametrize("weight", [1.0, 5000.0])
+def test_a_constant_item_through_the_store(store, weight):
+    # docs/statistics.md's worked example (A..D score q1..q3 as 111, 110, 100, 000) and
+    # q4, which every attempt scored 2/3: q1..q3 keep DI 52.2, 70.7, 52.2; q4 has SD 0
+    # and no DI; alpha = 4/3 * (1 - (0.25 + 1/3 + 0.25 + 0) / (5/3)) = 2/3 and
+    # SEM = sqrt(5/3) * sqrt(1/3) = 0.745 marks, of the maximum total 3 + weight.
+    items = worked_items(weight)
+    for token, marks in zip("abcd", [[1, 1, 1], [1, 1, 0], [1, 0, 0], [0, 0, 0]], strict=True):
+        finish_marked(store, token, items, [*marks, 2 / 3], {"technical": sum(marks) / 3})
+    found = {i["version"]: i["stats"] for i in item_analysis(store, BANK)["items"]}
+    first, second, third, constant = (found[i["hash"]] for i in items)
+    assert first.discrimination == pytest.approx(52.22, abs=0.01)
+    assert second.discrimination == pytest.approx(70.71, abs=0.01)
+    assert third.discrimination == pytest.approx(52.22, abs=0.01)
+    assert constant.facility == pytest.approx(2 / 3)
+    assert constant.sd == 0.0 and constant.discrimination is None
+    assert constant.flags == (
+        "little spread: SD 0.00 of the maximum mark, below 0.33",
+        "does not discriminate: every attempt scored it the same",
+    )
+    test = item_analysis(store, BANK)["test"]
+    assert test.alpha == pytest.approx(2 / 3) and test.items == 4
+    assert test.sem == pytest.approx(math.sqrt(5 / 3) * math.sqrt(1 / 3) / (3 + weight))
+    # The scores (3, 2, 1, 0 + 2/3 weight) / (3 + weight) are symmetric: skewness 0.
+    assert test.skewness == pytest.approx(0.0, abs=1e-9)

@@ -795,25 +795,31 @@ class Store:
             "SELECT version_hash, option, n FROM option_counts WHERE n > 0"
         ).fetchall()
 
-    def score_moments(self) -> dict[str, tuple[int, float, float, float]]:
-        """(n, sum, sum of squares, sum of cubes) of the finished attempts' scores as
-        fractions: of the whole test under '' and of each area under its id."""
-        out = {}
-        row = self.db.execute(
-            "SELECT count(*), sum(f), sum(f * f), sum(f * f * f) FROM "
-            "(SELECT marks / max_marks AS f FROM attempts "
-            " WHERE finished_at IS NOT NULL AND mode = 'assessment' AND verdict IS NOT NULL "
-            " AND max_marks > 0)"
-        ).fetchone()
-        if row[0]:
-            out[""] = tuple(row)
-        for area, *moments in self.db.execute(
-            "SELECT area, count(*), sum(score), sum(score * score), sum(score * score * score) "
-            "FROM attempt_scores JOIN attempts ON attempts.id = attempt_scores.attempt_id "
-            "WHERE attempts.mode = 'assessment' AND attempts.verdict IS NOT NULL GROUP BY area"
-        ):
-            out[area] = tuple(moments)
-        return out
+    def score_moments(self) -> dict[str, tuple[int, float, float, float, float]]:
+        """(n, sum of d, of d², of d³, shift) of the finished attempts' scores as fractions,
+        d being a score less the shift (the scores' mean): of the whole test under '' and
+        of each area under its id; ``stats.describe_sums`` takes them as they are.
+
+        Two passes, the mean first and then the deviations from it, rather than sums of
+        the scores' powers, which lose the spread to rounding when it is small next to the
+        scores (Chan, Golub & LeVeque 1983; docs/statistics.md). Unlike the per-question
+        sums these are read afresh each time, so they need no running totals."""
+        rows = self.db.execute(
+            "WITH scores (scope, f) AS ("
+            " SELECT '', marks / max_marks FROM attempts"
+            " WHERE finished_at IS NOT NULL AND mode = 'assessment' AND verdict IS NOT NULL"
+            " AND max_marks > 0"
+            " UNION ALL"
+            " SELECT area, score FROM attempt_scores"
+            " JOIN attempts ON attempts.id = attempt_scores.attempt_id"
+            " WHERE attempts.mode = 'assessment' AND attempts.verdict IS NOT NULL),"
+            " centre (scope, shift) AS (SELECT scope, avg(f) FROM scores GROUP BY scope),"
+            " deviations (scope, d) AS ("
+            " SELECT scope, f - shift FROM scores JOIN centre USING (scope))"
+            " SELECT scope, count(*), sum(d), sum(d * d), sum(d * d * d), shift"
+            " FROM deviations JOIN centre USING (scope) GROUP BY scope"
+        )
+        return {scope: tuple(moments) for scope, *moments in rows}
 
     def largest_form(self) -> tuple[str, int] | None:
         """The form (layout of questions) most finished attempts share, and how many share it."""
