@@ -23,9 +23,11 @@ LIKERT_LABELS = (
     "Strongly agree",
 )
 
-_PLAIN = re.compile(r"[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?")
-_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d{1,2}")
 _CURRENCY = "€$£¥"
+_ALLOWED = re.compile(r"[\d.,' _]+")
+_EXPONENT = re.compile(r"(\d+[.,]?\d*|[.,]\d+)[eE][+-]?\d+")
+_ONE_THOUSANDS_GROUP = re.compile(r"[1-9]\d{0,2},\d{3}")
+_DIGITS = re.compile(r"\d*")
 
 
 class AnswerError(ValueError):
@@ -33,7 +35,11 @@ class AnswerError(ValueError):
 
 
 def parse_number(text: str, unit: str | None = None) -> Decimal:
-    """A number as people type it: '2.5', '2,5', '1,200', '€45', '2 %', '43.2 minutes'."""
+    """A number as people type it: '2.5', '2,5', '1,200', '1.234,5', '€45', '43.2 minutes'.
+
+    The rule, form by form, is in docs/question-bank.md (the ``numeric`` type).
+    """
+    shown = text.strip()[:40]
     s = text.strip().replace("\u2212", "-")
     if len(s) > 40:
         raise AnswerError("That number is too long. Enter a number such as 43.2.")
@@ -41,15 +47,77 @@ def parse_number(text: str, unit: str | None = None) -> Decimal:
         s = s.removesuffix(suffix).strip()
     for prefix in _CURRENCY:
         s = s.removeprefix(prefix).strip()
-    s = re.sub(r"[\s_\u00a0\u202f]", "", s)
-    if _DECIMAL_COMMA.fullmatch(s):
-        s = s.replace(",", ".")
-    if not _PLAIN.fullmatch(s):
-        raise AnswerError(f"“{text.strip()[:40]}” is not a number. Enter a number such as 43.2.")
+    sign = ""
+    if s[:1] in ("+", "-"):
+        sign, s = s[0], s[1:].strip()
+        for prefix in _CURRENCY:
+            s = s.removeprefix(prefix).strip()
+    # Any space (no-break, thin, narrow no-break...) and either apostrophe only ever group digits.
+    body = re.sub(r"\s", " ", s).replace("\u2019", "'")
+    if _EXPONENT.fullmatch(body):
+        raise AnswerError(
+            f"“{shown}” uses an exponent. Write the number out in full, such as 1200 for 1.2e3."
+        )
+    if not _ALLOWED.fullmatch(body) or not re.search(r"\d", body):
+        raise AnswerError(f"“{shown}” is not a number. Enter a number such as 43.2.")
+    parts = _split(body)
+    if parts is None:
+        raise AnswerError(
+            f"“{shown}” is not a number: its separators are in the wrong places. "
+            "Group digits in threes, as in 1,234,567.5, or leave the groups out."
+        )
+    whole, fraction = parts
     try:
-        return Decimal(s.replace(",", ""))
-    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        return Decimal(f"{sign}{whole or '0'}.{fraction}" if fraction else f"{sign}{whole}")
+    except InvalidOperation:  # pragma: no cover - _split admits only digits
         raise AnswerError("Enter a number such as 43.2.") from None
+
+
+def _split(body: str) -> tuple[str, str] | None:
+    """The digits before and after the decimal mark, or None when the separators are misplaced.
+
+    ``body`` holds digits, '.', ',', and spaces, apostrophes and underscores
+    (each space already a plain space).
+    """
+    group_only = set(body) & {" ", "'", "_"}
+    marks = [c for c in body if c in ".,"]
+    point: str | None
+    group: str | None
+    if group_only:
+        # 1 234,5  1'234.5: the space or apostrophe groups; a single mark is the decimal one.
+        if len(group_only) > 1 or len(marks) > 1:
+            return None
+        group, point = group_only.pop(), (marks[0] if marks else None)
+    elif not marks:
+        group, point = None, None
+    elif len(set(marks)) == 2:
+        # 1,234.5  1.234,5: the last mark is the decimal one and appears once.
+        point = marks[-1]
+        if marks.count(point) > 1:
+            return None
+        group = "," if point == "." else "."
+    elif len(marks) > 1:
+        # 1,234,567  1.234.567: a repeated mark can only group.
+        group, point = marks[0], None
+    elif marks[0] == ".":
+        group, point = None, "."
+    elif _ONE_THOUSANDS_GROUP.fullmatch(body):
+        # 1,234: one comma, three digits after 1 to 3 digits not starting with 0.
+        group, point = ",", None
+    else:
+        # 0,125  ,5  1,5  12,50  12,3456  1234,567: a decimal comma.
+        group, point = None, ","
+    whole, _, fraction = body.partition(point) if point else (body, "", "")
+    if group:
+        g = re.escape(group)
+        western = rf"[1-9]\d{{0,2}}({g}\d{{3}})+"
+        indian = r"[1-9]\d?(,\d\d)+,\d{3}"  # 1,23,456 (lakh and crore)
+        if not (re.fullmatch(western, whole) or (group == "," and re.fullmatch(indian, whole))):
+            return None
+        whole = whole.replace(group, "")
+    if not (_DIGITS.fullmatch(whole) and _DIGITS.fullmatch(fraction)) or not whole + fraction:
+        return None
+    return whole, fraction
 
 
 def read_answer(question: Any, order: Sequence[int], values: Sequence[str]) -> Answer:
@@ -106,14 +174,26 @@ def key(question: Any) -> str:
     if isinstance(question, Multiple):
         return "; ".join(question.options[i].text for i in sorted(question.correct_indexes))
     if isinstance(question, Numeric):
-        text = with_unit(f"{question.answer:g}", question.unit)
-        tolerance = question.tolerance
-        if not tolerance:
-            return text
-        if not isinstance(tolerance, str):
-            tolerance = with_unit(f"{tolerance:g}", question.unit)
-        return f"{text} (± {tolerance})"
+        return " or ".join(_number_key(a, question.unit) for a in question.right_answers)
     return "No right answer: this describes you"
+
+
+def plain_number(value: float) -> str:
+    """A number as the bank holds it, in full: 12345678901.5, not 1.23457e+10."""
+    exact = Decimal(repr(value))
+    if exact == exact.to_integral_value():
+        return str(int(exact))
+    return format(exact.normalize(), "f")
+
+
+def _number_key(answer: Any, unit: str | None) -> str:
+    text = with_unit(plain_number(answer.answer), unit)
+    tolerance = answer.tolerance
+    if not tolerance:
+        return text
+    if not isinstance(tolerance, str):
+        tolerance = with_unit(plain_number(tolerance), unit)
+    return f"{text} (± {tolerance})"
 
 
 def key_label(question: Any) -> str:
