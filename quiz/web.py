@@ -188,6 +188,12 @@ def _unexpected_error(exc: Exception) -> Response:
     return _error_page(InternalServerError())
 
 
+# Every CSV download starts with a UTF-8 byte-order mark: without it Excel reads the
+# file in the machine's legacy code page and mangles non-ASCII names; LibreOffice and
+# Google Sheets take the mark as the UTF-8 signature it is.
+CSV_BOM = "\ufeff"
+
+
 def csv_cell(value: Any) -> Any:
     """A value for a CSV cell that a spreadsheet will not run as a formula."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -200,6 +206,16 @@ def download(body: str | Iterable[str], mimetype: str, filename: str) -> Respons
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def csv_text(header: list[str], rows: Iterable[list[Any]]) -> str:
+    """A whole CSV file as text, with the byte-order mark first."""
+    out = io.StringIO()
+    out.write(CSV_BOM)
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 def csv_stream(
@@ -216,6 +232,7 @@ def csv_stream(
         db = Store(path)
         try:
             buffer = io.StringIO()
+            buffer.write(CSV_BOM)  # once, in the first chunk
             writer = csv.writer(buffer)
             writer.writerow(header)
             for n, row in enumerate(rows(db), start=1):
@@ -234,6 +251,33 @@ def csv_stream(
 def dated(name: str, extension: str) -> str:
     """A download's file name with today's date: name-2026-11-29.csv."""
     return f"{name}-{datetime.now(UTC).strftime('%Y-%m-%d')}.{extension}"
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def when(stamp: str | None, missing: str = "—") -> Markup | str:
+    """A stored timestamp as ``<time>`` naming its zone, UTC, with the exact instant in
+    ``datetime``; ``static/local-time.js`` then shows it in the viewer's own zone.
+
+    Non-breaking spaces keep "29 Nov 2026" and "21:40 UTC" whole: a narrow column
+    breaks the text only after the comma. Stamps without an offset are taken as UTC
+    (the store writes UTC); text that is not a timestamp is shown as it is.
+    """
+    if not stamp:
+        return missing
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return str(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    date = f"{moment.day}&nbsp;{MONTHS[moment.month - 1]}&nbsp;{moment.year}"
+    return Markup(
+        f'<time datetime="{moment:%Y-%m-%dT%H:%M:%S}Z" data-local>'
+        f"{date}, {moment:%H:%M}&nbsp;UTC</time>"
+    )
 
 
 def percent_label(fraction: float) -> str:
@@ -265,6 +309,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(markdown, "markdown")
     app.add_template_filter(markdown_inline, "markdown_inline")
     app.add_template_filter(percent_label, "percent")
+    app.add_template_filter(when, "when")
 
     if app.config["HTMX_FILE"]:
 

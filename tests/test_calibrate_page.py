@@ -150,7 +150,8 @@ def test_calibration_keeps_the_versions_with_enough_answers(app, teacher):
     for q in scored:
         area, source, a, b, c, se_a, se_b, rmsd, count = rows[q.id]
         p = stored[bank.versions[q.id][0]]
-        assert re.fullmatch(r"calibrated \d{4}-\d{2}-\d{2}", source)
+        # the time of the calibration, in UTC (the page's <time> text; its markup keeps the instant)
+        assert re.fullmatch(r"calibrated \d{1,2}&nbsp;\w{3}&nbsp;\d{4}, \d\d:\d\d&nbsp;UTC", source)
         assert (a, b, c, count) == (f"{p['a']:.2f}", f"{p['b']:.2f}", f"{p['c']:.2f}", str(n))
         assert (se_a, se_b, rmsd) == (f"{p['se_a']:.2f}", f"{p['se_b']:.2f}", f"{p['rmsd']:.3f}")
         assert float(se_b) > 0 and 0 <= float(rmsd) < 1

@@ -183,7 +183,7 @@ def test_downloads_as_csv_and_json(app, client):
     response = client.get("/me/results.csv")
     assert response.mimetype == "text/csv"
     assert 'attachment; filename="my-results-' in response.headers["Content-Disposition"]
-    table = list(csv.reader(io.StringIO(response.data.decode())))
+    table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert table[0][:7] == [
         "attempt",
         "name",
@@ -207,6 +207,79 @@ def test_downloads_as_csv_and_json(app, client):
     assert len(first["questions"]) == len(items(app, running.token))
     assert all(q["mark"] is not None for q in first["questions"])
     assert second["finished"] is None and all(q["mark"] is None for q in second["questions"])
+
+
+NAME = "Zoë Ångström-Łukasiewicz 李雷"  # what a legacy code page would mangle
+
+
+def without_bom(body: bytes) -> str:
+    """The text of a CSV download, after checking it starts with one UTF-8 byte-order mark."""
+    assert body.startswith(b"\xef\xbb\xbf")
+    text = body.decode("utf-8")
+    assert text.count("\ufeff") == 1
+    return text.removeprefix("\ufeff")
+
+
+def test_csv_download_is_utf8_with_one_bom_and_keeps_non_ascii_names(app, client):
+    finished_attempt(app, client, profile={"display_name": NAME})
+    response = client.get("/me/results.csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    table = list(csv.reader(io.StringIO(without_bom(response.data), newline="")))
+    assert table[0][0] == "attempt"  # the mark is not glued to the first heading
+    assert table[1][1] == NAME
+    assert all(len(row) == len(table[0]) for row in table)
+
+
+TIME = re.compile(r"<time\b([^>]*)>(.*?)</time>", re.S)
+
+
+def times(html: str) -> list[tuple[str, str]]:
+    """(datetime attribute, text) of every <time> element, after checking each names UTC."""
+    found = []
+    for attributes, text in TIME.findall(html):
+        stamp = re.search(r'datetime="([^"]+)"', attributes)
+        assert stamp, attributes
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp.group(1)), stamp.group(1)
+        assert "data-local" in attributes
+        text = text.replace("&nbsp;", " ")
+        assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC", text), text
+        found.append((stamp.group(1), text))
+    # No bare stored stamps or dates outside <time> (and so without their zone).
+    assert not re.search(r"\d{4}-\d\d-\d\d", TIME.sub("", html.split("<main", 1)[1]))
+    return found
+
+
+def test_times_on_the_history_pages_name_utc_and_keep_the_instant(app, client):
+    taker = finished_attempt(app, client)
+    store = Store(app.config["DATABASE"])
+    try:
+        finished_at = store.db.execute(
+            "SELECT finished_at FROM attempts WHERE token = ?", [taker.token]
+        ).fetchone()[0]
+    finally:
+        store.close()
+    running = Taker(client)
+    running.start()
+    me = times(client.get("/me/").data.decode())
+    assert len(me) == 2
+    utc = finished_at.removesuffix("+00:00") + "Z"
+    assert me[1][0] == utc
+    assert utc in dict(times(client.get(f"{taker.base}/result").data.decode()))
+    assert len(times(client.get("/").data.decode())) == 1  # "Continue": started when
+    assert len(times(client.get(f"{taker.base}/delete").data.decode())) == 2
+    assert 'src="/static/local-time.js"' in client.get("/me/").data.decode()
+
+
+def test_time_filter_converts_to_utc_and_leaves_other_text_alone(app):
+    with app.app_context():
+        when = app.jinja_env.filters["when"]
+        assert str(when("2026-11-29T22:40:05+01:00")) == (
+            '<time datetime="2026-11-29T21:40:05Z" data-local>'
+            "29&nbsp;Nov&nbsp;2026, 21:40&nbsp;UTC</time>"
+        )
+        assert 'datetime="2026-03-01T09:05:00Z"' in str(when("2026-03-01T09:05:00"))
+        assert when(None) == "—" and when("") == "—"
+        assert when("not a time") == "not a time"
 
 
 # --- privacy ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from quiz.store import Store
 from .helpers import Taker, analysis, log_in
 
 
-def seed(app, abilities, finish=True, start="2026-11-0"):
+def seed(app, abilities, finish=True, start="2026-11-0", name="Taker {n}"):
     """Finished attempts whose takers get each question right with the given probability."""
     bank = app.extensions["quiz.bank"].current()
     store = Store(app.config["DATABASE"])
@@ -37,7 +37,7 @@ def seed(app, abilities, finish=True, start="2026-11-0"):
                 items,
                 started_at=f"{start}{n % 9 + 1}T10:00:00+00:00",
             )
-            store.save_profile(attempt_id, f"Taker {n}", {})
+            store.save_profile(attempt_id, name.format(n=n), {})
             marks = []
             for position, item in enumerate(items, start=1):
                 q = question_from_body(item["body"])
@@ -96,17 +96,25 @@ def test_results_list_filters_sorts_and_pages(app, teacher):
     )
 
 
+def without_bom(body: bytes) -> str:
+    """The text of a CSV download, after checking it starts with one UTF-8 byte-order mark."""
+    assert body.startswith(b"\xef\xbb\xbf")
+    text = body.decode("utf-8")
+    assert text.count("\ufeff") == 1
+    return text.removeprefix("\ufeff")
+
+
 @pytest.mark.full_bank
 def test_csv_exports_stream_every_matching_row(app, teacher):
     seed(app, [0.2, 0.9])
     response = teacher.get("/instructor/results/attempts.csv")
     assert response.is_streamed and response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(without_bom(response.get_data()))))
     assert rows[0][:6] == ["attempt", "name", "started", "finished", "verdict", "overall"]
     assert len(rows) == 3 and rows[1][1] == "Taker 0"
     assert rows[0][-1] == "mode" and rows[1][-1] == "assessment"
     responses = teacher.get("/instructor/results/responses.csv")
-    lines = list(csv.reader(io.StringIO(responses.get_data(as_text=True))))
+    lines = list(csv.reader(io.StringIO(without_bom(responses.get_data()))))
     assert lines[0] == [
         "attempt",
         "position",
@@ -300,3 +308,70 @@ def test_where_takers_stand_for_takers_and_instructors(app, client):
         r'<th scope="row">Overall</th>(.*?)</tr>', page.split("Where takers stand")[1], re.S
     )
     assert re.findall(r"<td>([^<]+)</td>", row.group(1))[2] == median
+
+
+NAME = "Zoë Ångström-Łukasiewicz 李雷"  # what a legacy code page would mangle
+
+
+@pytest.mark.full_bank
+def test_csv_exports_send_the_bom_once_however_many_chunks(app, teacher):
+    seed(app, [0.3, 0.6, 0.9] * 4, name=NAME + " {n}")  # 12 × 56 answers: two chunks or more
+    for path, width in [("attempts.csv", None), ("responses.csv", 9)]:
+        response = teacher.get(f"/instructor/results/{path}")
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+        chunks = [c for c in response.iter_encoded() if c]
+        assert chunks[0].startswith(b"\xef\xbb\xbf")
+        assert not any(b"\xef\xbb\xbf" in c for c in chunks[1:])
+        rows = list(csv.reader(io.StringIO(without_bom(b"".join(chunks)), newline="")))
+        assert rows[0][0] == "attempt"
+        assert all(len(row) == len(rows[0]) for row in rows)
+        if width:
+            assert len(chunks) >= 2 and len(rows) == 1 + 12 * 56 and len(rows[0]) == width
+        else:
+            assert [row[1] for row in rows[1:]] == [f"{NAME} {n}" for n in range(12)]
+
+
+TIME = re.compile(r"<time\b([^>]*)>(.*?)</time>", re.S)
+
+
+def times(html: str) -> list[tuple[str, str]]:
+    """(datetime attribute, text) of every <time> element, after checking each names UTC."""
+    found = []
+    for attributes, text in TIME.findall(html):
+        stamp = re.search(r'datetime="([^"]+)"', attributes)
+        assert stamp, attributes
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp.group(1)), stamp.group(1)
+        text = text.replace("&nbsp;", " ")
+        assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC", text), text
+        found.append((stamp.group(1), text))
+    # No bare stored stamps or dates outside <time> (and so without their zone).
+    assert not re.search(r"\d{4}-\d\d-\d\d", TIME.sub("", html.split("<main", 1)[1]))
+    return found
+
+
+def test_times_on_the_instructor_pages_name_utc_and_keep_the_instant(app, teacher):
+    seed(app, [0.5], start="2026-11-0")  # started 2026-11-01T10:00:00+00:00
+    seed(app, [0.5], finish=False, start="2026-10-0")
+    results = times(teacher.get("/instructor/results").data.decode())
+    assert len(results) == 3  # two started, one finished; the unfinished one shows "—"
+    assert ("2026-11-01T10:00:00Z", "1 Nov 2026, 10:00 UTC") in results
+    assert ("2026-10-01T10:00:00Z", "1 Oct 2026, 10:00 UTC") in results
+    assert len(times(teacher.get("/instructor/").data.decode())) == 1  # the last change
+    assert len(times(teacher.get("/instructor/revisions").data.decode())) >= 1
+    assert len(times(teacher.get("/instructor/revisions/1").data.decode())) == 1
+    bank = app.extensions["quiz.bank"].current()
+    scored = next(q for q in bank.questions if q.scored)
+    store = Store(app.config["DATABASE"])
+    try:
+        store.replace_item_parameters(
+            [
+                {
+                    "version_hash": bank.versions[scored.id][0],
+                    **{"a": 1.0, "b": 0.0, "c": 0.2, "se_a": 0.1, "se_b": 0.1},
+                    **{"rmsd": 0.01, "n": 300},
+                }
+            ]
+        )
+    finally:
+        store.close()
+    assert len(times(teacher.get("/instructor/statistics").data.decode())) == 1

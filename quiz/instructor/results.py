@@ -210,7 +210,7 @@ def _parameters(bank: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         calibrated = fitted.get(version)
         if calibrated:
             row |= {k: calibrated[k] for k in ("a", "b", "c", "se_a", "se_b", "rmsd", "n")}
-            row |= {"source": "calibrated", "date": calibrated["calibrated_at"][:10]}
+            row |= {"source": "calibrated", "calibrated_at": calibrated["calibrated_at"]}
         else:
             guess = provisional(q)
             row |= {"a": guess.a, "b": guess.b, "c": guess.c, "se_a": None, "se_b": None}

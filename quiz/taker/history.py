@@ -7,8 +7,6 @@ brings the same history to another device; making a new link retires the old.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import secrets
 from datetime import UTC, datetime
@@ -19,7 +17,7 @@ from .. import answers, attempts, charts, scoring
 from ..attempts import Attempt
 from ..measurement import Interval, shown_probability
 from ..store import StorageUnavailable
-from ..web import csv_cell, dated, download, render, store
+from ..web import csv_cell, csv_text, dated, download, render, store
 
 bp = Blueprint("history", __name__, url_prefix="/me")
 
@@ -136,42 +134,39 @@ def delete_all() -> Response:
 
 @bp.get("/results.csv")
 def results_csv() -> Response:
+    """This browser's attempts as UTF-8 CSV with a byte-order mark (see ``web.CSV_BOM``)."""
     rows = _attempts()
     areas = _areas(rows)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    header = [
+        "attempt",
+        "name",
+        "started",
+        "finished",
+        "status",
+        "verdict",
+        "overall %",
+        *(f"{name} %" for _, name in areas),
+        "answered",
+        "questions",
+        "mode",
+    ]
+    table = [
         [
-            "attempt",
-            "name",
-            "started",
-            "finished",
-            "status",
-            "verdict",
-            "overall %",
-            *(f"{name} %" for _, name in areas),
-            "answered",
-            "questions",
-            "mode",
+            n,
+            csv_cell(row.display_name or ""),
+            row.started_at,
+            row.finished_at or "",
+            "finished" if row.finished else "in progress",
+            row.verdict_text,
+            scoring.percent(row.overall) if row.finished else "",
+            *(scoring.percent(row.areas[a]) if a in row.areas else "" for a, _ in areas),
+            row.answered,
+            row.total,
+            row.mode,
         ]
-    )
-    for n, row in enumerate(rows, start=1):
-        writer.writerow(
-            [
-                n,
-                csv_cell(row.display_name or ""),
-                row.started_at,
-                row.finished_at or "",
-                "finished" if row.finished else "in progress",
-                row.verdict_text,
-                scoring.percent(row.overall) if row.finished else "",
-                *(scoring.percent(row.areas[a]) if a in row.areas else "" for a, _ in areas),
-                row.answered,
-                row.total,
-                row.mode,
-            ]
-        )
-    return download(out.getvalue(), "text/csv", dated("my-results", "csv"))
+        for n, row in enumerate(rows, start=1)
+    ]
+    return download(csv_text(header, table), "text/csv", dated("my-results", "csv"))
 
 
 def _interval(interval: Interval) -> list[float]:
