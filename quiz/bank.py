@@ -253,38 +253,72 @@ class Multiple(QuestionBase):
         return frozenset(i for i, o in enumerate(self.options) if o.correct)
 
 
-class Numeric(QuestionBase):
-    type: Literal["numeric"]
+def _checked_tolerance(value: float | str) -> float | str:
+    """A tolerance: a number of zero or more, or a percentage such as '2%'."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.endswith("%"):
+            raise ValueError("a tolerance is a number or a percentage such as '2%'")
+        try:
+            pct = Decimal(text[:-1])
+        except ArithmeticError:
+            raise ValueError(f"'{value}' is not a percentage") from None
+        if not pct.is_finite() or pct < 0:
+            raise ValueError("a percentage tolerance must be zero or more")
+        return text
+    if value < 0:
+        raise ValueError("a tolerance must be zero or more")
+    return value
+
+
+class NumericAnswer(Model):
+    """Another right answer of a numeric question, with its own tolerance."""
+
     answer: float
     tolerance: float | str = 0
-    unit: str | None = None
 
     @field_validator("tolerance")
     @classmethod
     def _tolerance(cls, value: float | str) -> float | str:
-        if isinstance(value, str):
-            text = value.strip()
-            if not text.endswith("%"):
-                raise ValueError("a tolerance is a number or a percentage such as '2%'")
-            try:
-                pct = Decimal(text[:-1])
-            except ArithmeticError:
-                raise ValueError(f"'{value}' is not a percentage") from None
-            if not pct.is_finite() or pct < 0:
-                raise ValueError("a percentage tolerance must be zero or more")
-            return text
-        if value < 0:
-            raise ValueError("a tolerance must be zero or more")
-        return value
+        return _checked_tolerance(value)
 
     def tolerance_abs(self) -> Decimal:
-        """The tolerance as an absolute amount around the answer."""
+        """The tolerance as an absolute amount around the answer (a percentage of it)."""
         if isinstance(self.tolerance, str):
             return abs(Decimal(repr(self.answer))) * Decimal(self.tolerance[:-1]) / 100
         return Decimal(repr(self.tolerance))
 
     def accepts(self, value: Decimal) -> bool:
+        """Within the tolerance, edges included, in decimal (1.95 is exactly 0.05 from 2)."""
         return abs(value - Decimal(repr(self.answer))) <= self.tolerance_abs()
+
+
+class Numeric(QuestionBase):
+    type: Literal["numeric"]
+    answer: float
+    tolerance: float | str = 0
+    unit: str | None = None
+    # Other right answers ("give a square root of 16": 4 and -4), each with its tolerance.
+    alternatives: tuple[NumericAnswer, ...] = ()
+
+    @field_validator("tolerance")
+    @classmethod
+    def _tolerance(cls, value: float | str) -> float | str:
+        return _checked_tolerance(value)
+
+    def tolerance_abs(self) -> Decimal:
+        """The tolerance as an absolute amount around the answer."""
+        return self.right_answers[0].tolerance_abs()
+
+    @property
+    def right_answers(self) -> tuple[NumericAnswer, ...]:
+        """Every right answer with its tolerance, the main one first."""
+        return (NumericAnswer(answer=self.answer, tolerance=self.tolerance), *self.alternatives)
+
+    def accepts(self, value: Decimal) -> bool:
+        """Whether ``value`` is within the tolerance of any right answer (edges included,
+        in decimal, so 1.95 is exactly 0.05 from 2)."""
+        return any(a.accepts(value) for a in self.right_answers)
 
 
 class Likert(QuestionBase):

@@ -274,8 +274,11 @@ def import_questions(file: str, area: str | None, dry_run: bool, author: str) ->
         fmt, found, skipped = moodle.read(Path(file).read_bytes())
     except moodle.MoodleFileError as exc:
         raise click.ClickException(f"{file}:{exc.line}: {exc.message}") from None
-    made, unusable = moodle.to_bank(found, bank, area)
-    skipped = sorted(skipped + unusable, key=lambda s: s.line)
+    converted = moodle.to_bank(found, bank, area)
+    conversion = moodle.Conversion(
+        converted.made, sorted(skipped + converted.skipped, key=lambda s: s.line), converted.notes
+    )
+    made = conversion.made
     if made and not dry_run:
         app = create_app({"QUESTIONS": path})
         store = Store(app.config["DATABASE"])
@@ -296,7 +299,8 @@ def import_questions(file: str, area: str | None, dry_run: bool, author: str) ->
             raise click.ClickException(f"nothing imported: {problems}")
         if isinstance(outcome, Conflict):
             raise click.ClickException("nothing imported: the bank changed meanwhile; try again")
-    click.echo(moodle.summary(file, fmt, made, skipped, dry_run))
+    area_ids = [d.id for d in bank.dimensions]
+    click.echo(moodle.summary(file, fmt, conversion, dry_run, area_ids))
 
 
 @main.command("export")

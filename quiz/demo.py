@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .answers import plain_number
 from .bank import Bank, Likert, Multiple, Numeric, Single
 from .draw import draw
 from .measurement import measure, pools, provisional
@@ -50,7 +51,7 @@ def _answer(q: Any, p: float, weights: list[float], rng: random.Random) -> Any:
         ]
         return chosen or None
     if isinstance(q, Numeric):
-        return f"{q.answer:g}" if right else f"{q.answer * rng.choice([0.5, 1.5, 10]):g}"
+        return plain_number(q.answer if right else q.answer * rng.choice([0.5, 1.5, 10]))
     if isinstance(q, Likert):
         return max(1, min(5, round(3 + 2 * (p - 0.5) + rng.gauss(0, 1))))
     raise TypeError(type(q).__name__)

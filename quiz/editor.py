@@ -16,6 +16,7 @@ import fcntl
 import hashlib
 import io
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -41,6 +42,7 @@ QUESTION_KEYS = (
     "options",
     "answer",
     "tolerance",
+    "alternatives",
     "unit",
     "explanation",
 )
@@ -286,10 +288,27 @@ def question_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
         data["tolerance"] = tolerance if tolerance.endswith("%") else number(tolerance)
         if form.get("unit", "").strip():
             data["unit"] = form["unit"].strip()
+        alternatives = [_alternative(line) for line in form.get("alternatives", "").splitlines()]
+        if any(alternatives):
+            data["alternatives"] = [a for a in alternatives if a]
     data["explanation"] = _text(form.get("explanation", ""))
     if kind not in QUESTION_TYPES:
         data["type"] = kind  # left for the validator to name
     return data
+
+
+def _alternative(line: str) -> dict[str, Any] | None:
+    """'-4', '-4 ± 0.5', '-4 +/- 0.5' or '-4 ± 2%' as another right answer; None for a
+    blank line. What is not a number stays text, for the validator to name."""
+    line = line.strip()
+    if not line:
+        return None
+    parts = re.split(r"\s*(?:±|\+/-|\+-)\s*", line, maxsplit=1)
+    value, tolerance = parts[0], (parts[1].strip() if len(parts) > 1 else "") or "0"
+    return {
+        "answer": number(value),
+        "tolerance": tolerance if tolerance.endswith("%") else number(tolerance),
+    }
 
 
 def _text(value: str) -> str:
@@ -332,6 +351,10 @@ def question_to_form(question: Mapping[str, Any]) -> dict[str, Any]:
         "explanation": question.get("explanation", ""),
         "answer": question.get("answer", ""),
         "tolerance": question.get("tolerance", 0),
+        "alternatives": "\n".join(
+            f"{a.get('answer', '')} ± {a.get('tolerance', 0)}"
+            for a in question.get("alternatives") or []
+        ),
         "unit": question.get("unit", ""),
         "scoring": "weighted" if weighted else "keyed",
         "options": [

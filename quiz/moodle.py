@@ -11,14 +11,16 @@ XML is read with lxml, entities and network access off.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
 
 from lxml import etree
+from slugify import slugify
 
+from .answers import plain_number
 from .bank import Bank, Dimension, check_question
 
 TYPE_REASONS = {
@@ -70,6 +72,19 @@ class Imported:
     weight: float | None = None
     jurisdiction: str | None = None
     topics: list[str] = field(default_factory=list)
+    alternatives: list[tuple[float, float]] = field(default_factory=list)  # answer, tolerance
+    # What the import leaves out or scores differently, said in its summary.
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Note:
+    line: int
+    qid: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.qid}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -82,49 +97,214 @@ class Skipped:
         return f"line {self.line}: skipped '{self.name}': {self.reason}"
 
 
+# --- numbers ------------------------------------------------------------------------------
+
+_FILE_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+
+
+class BadNumber(ValueError):
+    """A number in an imported file that cannot be read; the question is skipped."""
+
+    def __init__(self, field_name: str, text: str):
+        self.field_name = field_name
+        self.text = text
+        super().__init__(f"its {field_name} '{text[:40]}' is not a number")
+
+
+def file_number(text: str | None, field_name: str, default: float | None = None) -> float:
+    """A number as an exported quiz file writes it: '50', '-33.333', '1e3', or with a
+    decimal comma ('50,0', '0,5'), as Moodle writes them in some locales. Files never
+    group thousands, so a comma is always the decimal mark. Empty text gives ``default``.
+
+    Raises BadNumber naming ``field_name`` (e.g. 'fraction', 'tolerance') otherwise.
+    """
+    value = (text or "").strip().replace("\u2212", "-")
+    if not value:
+        if default is None:
+            raise BadNumber(field_name, "")
+        return default
+    if not _FILE_NUMBER.fullmatch(value):
+        raise BadNumber(field_name, value)
+    number = float(value.replace(",", "."))
+    if number != number or number in (float("inf"), float("-inf")):
+        raise BadNumber(field_name, value)
+    return number
+
+
 # --- text formats ---------------------------------------------------------------------
 
 
+# What the renderer (quiz.text) would read as markup in plain text: emphasis, code, the
+# escape itself, entities; and, at the start of a line, list items and code fences.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_&])")
+_LINE_MARKUP = re.compile(r"^(\s*)(?:([-+])(?=\s)|(\d+)([.)])(?=\s)|(~~~))", re.M)
+_SUPERSCRIPT = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
+_SUBSCRIPT = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
+
+
+def literal(text: str) -> str:
+    """Plain text escaped so the Markdown renderer shows it as typed: '2*3*4' stays
+    '2*3*4', not an emphasis; '- 5' at the start of a line is not a list item."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+    def mark(m: re.Match[str]) -> str:
+        indent, bullet, number, dot, fence = m.groups()
+        if number:
+            return f"{indent}{number}\\{dot}"
+        return f"{indent}\\{bullet or fence}"
+
+    return _LINE_MARKUP.sub(mark, escaped)
+
+
+def _script(text: str, table: dict[int, str], mark: str) -> str:
+    """A superscript or subscript in plain characters: digits and signs as Unicode
+    super/subscripts (2¹⁰, 10⁻³, H₂O); ordinals as they are (2nd); else ^(…) or _(…)."""
+    text = text.strip().replace("\u2212", "-")
+    if not text:
+        return ""
+    if mark == "^" and text in ("st", "nd", "rd", "th", "er", "e", "o", "a"):
+        return text
+    converted = text.translate(table)
+    if all(ord(c) > 127 for c in converted):
+        return converted
+    return f"{mark}({text})"
+
+
 class _Markdownish(HTMLParser):
-    """Moodle's HTML turned into the small Markdown subset prompts use."""
+    """Moodle's HTML turned into the Markdown prompts use: emphasis, code, lists, line
+    breaks, code blocks and tables; super- and subscripts as Unicode; style and script
+    content left out; images noted in ``dropped``."""
 
     MARKS = {"strong": "**", "b": "**", "em": "*", "i": "*", "code": "`"}
+    SILENT = ("style", "script", "head", "title")
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
+        self.dropped: list[str] = []
+        self._silent = 0
+        self._pre: list[str] | None = None
+        self._script: tuple[str, list[str]] | None = None
+        self._rows: list[list[str]] | None = None
+        self._cell: list[str] | None = None
+
+    def _emit(self, text: str) -> None:
+        if self._cell is not None:
+            self._cell.append(text)
+        elif self._script is not None:
+            self._script[1].append(text)
+        else:
+            self.out.append(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.MARKS:
-            self.out.append(self.MARKS[tag])
-        elif tag in ("p", "div", "ul", "ol", "br", "tr"):
-            self.out.append("\n\n" if tag != "br" else "\n")
+        if tag in self.SILENT:
+            self._silent += 1
+        elif self._pre is not None:
+            return
+        elif tag == "pre":
+            self._pre = []
+        elif tag in ("sup", "sub"):
+            self._script = (tag, [])
+        elif tag == "table":
+            self._rows = []
+        elif tag == "tr" and self._rows is not None:
+            self._rows.append([])
+        elif tag in ("td", "th") and self._rows is not None:
+            self._cell = []
+        elif tag in self.MARKS:
+            self._emit(self.MARKS[tag])
+        elif tag in ("p", "div", "ul", "ol"):
+            self._emit("\n\n")
+        elif tag == "br":
+            self._emit("\n" if self._cell is None else " ")
         elif tag == "li":
-            self.out.append("\n- ")
+            self._emit("\n- ")
         elif tag == "img":
-            alt = dict(attrs).get("alt")
-            self.out.append(f"[image: {alt}]" if alt else "[image]")
+            found = dict(attrs)
+            alt, src = (found.get("alt") or "").strip(), (found.get("src") or "").strip()
+            name = alt or src.rsplit("/", 1)[-1].split("?")[0] or "no name"
+            self.dropped.append(f"image '{name}'")
+            self._emit(f"[image: {literal(alt)}]" if alt else "[image]")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self.MARKS:
-            self.out.append(self.MARKS[tag])
-        elif tag in ("p", "div", "ul", "ol", "tr"):
-            self.out.append("\n\n")
+        if tag in self.SILENT:
+            self._silent = max(0, self._silent - 1)
+        elif tag == "pre" and self._pre is not None:
+            code = "".join(self._pre).strip("\n")
+            self._pre = None
+            self.out.append(f"\n\n```\n{code}\n```\n\n")
+        elif self._pre is not None:
+            return
+        elif tag in ("sup", "sub") and self._script is not None:
+            kind, parts = self._script
+            self._script = None
+            table = _SUPERSCRIPT if kind == "sup" else _SUBSCRIPT
+            self._emit(_script("".join(parts), table, "^" if kind == "sup" else "_"))
+        elif tag in ("td", "th") and self._cell is not None and self._rows:
+            self._rows[-1].append(re.sub(r"\s+", " ", "".join(self._cell)).strip())
+            self._cell = None
+        elif tag == "table" and self._rows is not None:
+            self.out.append(_table([r for r in self._rows if r]))
+            self._rows = None
+        elif tag in self.MARKS:
+            self._emit(self.MARKS[tag])
+        elif tag in ("p", "div", "ul", "ol"):
+            self._emit("\n\n")
 
     def handle_data(self, data: str) -> None:
-        self.out.append(re.sub(r"\s+", " ", data))
+        if self._silent:
+            return
+        if self._pre is not None:
+            self._pre.append(data)
+            return
+        self._emit(literal(re.sub(r"\s+", " ", data)))
 
 
-def from_format(text: str, fmt: str) -> str:
-    """Text in one of Moodle's formats as this app's Markdown subset."""
+def _table(rows: list[list[str]]) -> str:
+    """Rows of cells as a Markdown table, the first row its header."""
+    if not rows:
+        return ""
+    width = max(len(r) for r in rows)
+    lines = []
+    for n, row in enumerate(rows):
+        cells = row + [""] * (width - len(row))
+        lines.append("| " + " | ".join(cells) + " |")
+        if n == 0:
+            lines.append("|" + " --- |" * width)
+    return "\n\n" + "\n".join(lines) + "\n\n"
+
+
+_MARKDOWN_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")
+
+
+def convert(text: str, fmt: str) -> tuple[str, list[str]]:
+    """Text in one of Moodle's formats as this app's Markdown, and what was dropped on
+    the way (images), for the import summary. HTML is converted; plain and Moodle
+    auto-format text is escaped so that it shows as typed; Markdown stays Markdown."""
+    dropped: list[str] = []
     if fmt == "html":
         parser = _Markdownish()
         parser.feed(text)
         parser.close()
+        dropped = parser.dropped
         text = "".join(parser.out)
-        text = re.sub(r"[ \t]*\n[ \t]*", "\n", text)
-        text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip()
+        parts = re.split(r"(\n```\n.*?\n```\n)", text, flags=re.S)
+        for i in range(0, len(parts), 2):  # tidy whitespace outside code blocks only
+            part = re.sub(r"[ \t]*\n[ \t]*", "\n", parts[i])
+            parts[i] = re.sub(r"\n{3,}", "\n\n", part)
+        text = "".join(parts)
+    elif fmt == "markdown":
+        for alt, src in _MARKDOWN_IMAGE.findall(text):
+            dropped.append(f"image '{alt or src.rsplit('/', 1)[-1] or 'no name'}'")
+        text = _MARKDOWN_IMAGE.sub(lambda m: f"[image: {m.group(1)}]", text)
+    else:  # 'plain' and Moodle's auto-format: the text as typed, line breaks kept
+        text = "\n".join(literal(line) for line in text.split("\n"))
+    return text.strip(), dropped
+
+
+def from_format(text: str, fmt: str) -> str:
+    """Text in one of Moodle's formats as this app's Markdown (see :func:`convert`)."""
+    return convert(text, fmt)[0]
 
 
 # --- GIFT ---------------------------------------------------------------------------------
@@ -148,7 +328,8 @@ _UNESCAPE = {
     "\x07": "\n",
     "\x08": "\\",
 }
-_WEIGHT = re.compile(r"^%(-?[0-9]+(?:\.[0-9]*)?)%")
+_FORMAT_MARK = re.compile(r"^\[(html|moodle|plain|markdown)\]")
+_WEIGHT = re.compile(r"^%(-?[0-9]+(?:[.,][0-9]*)?)%")
 
 
 def _escape_pre(text: str) -> str:
@@ -164,19 +345,25 @@ def _unescape(text: str) -> str:
     return text
 
 
-def _gift_text(text: str, default: str = "moodle") -> tuple[str, str]:
-    """(text as Markdown, its format) of a GIFT text with an optional [format] prefix."""
+def _gift_text(
+    text: str, default: str = "moodle", dropped: list[str] | None = None
+) -> tuple[str, str]:
+    """(text as Markdown, its format) of a GIFT text with an optional [format] prefix;
+    what the conversion drops (images) is added to ``dropped``."""
     text = text.strip()
     fmt = default
-    found = re.match(r"^\[(html|moodle|plain|markdown)\]", text)
+    found = _FORMAT_MARK.match(text)
     if found:
         fmt, text = found.group(1), text[found.end() :]
-    return from_format(_unescape(text).strip(), fmt), fmt
+    converted, lost = convert(_unescape(text).strip(), fmt)
+    if dropped is not None:
+        dropped.extend(lost)
+    return converted, fmt
 
 
-def _split_feedback(answer: str, fmt: str) -> tuple[str, str]:
+def _split_feedback(answer: str, fmt: str, dropped: list[str]) -> tuple[str, str]:
     text, _, feedback = answer.partition("#")
-    return _gift_text(text, fmt)[0], _gift_text(feedback, fmt)[0]
+    return _gift_text(text, fmt, dropped)[0], _gift_text(feedback, fmt, dropped)[0]
 
 
 def _blocks(text: str) -> list[tuple[int, list[str]]]:
@@ -228,12 +415,13 @@ def parse_gift(text: str) -> tuple[list[Imported], list[Skipped]]:
         answers = body[opening + 1 : closing].strip()
         question_text = body[:opening] + ("" if body[closing + 1 :].strip() == "" else "_____")
         question_text += body[closing + 1 :]
-        prompt, fmt = _gift_text(question_text)
+        dropped: list[str] = []
+        prompt, fmt = _gift_text(question_text, dropped=dropped)
         name = name or _short(prompt)
         general = ""
         cut = answers.rfind("####")
         if cut != -1:
-            general = _gift_text(answers[cut + 4 :], fmt)[0]
+            general = _gift_text(answers[cut + 4 :], fmt, dropped)[0]
             answers = answers[:cut].strip()
         found = Imported(
             name=name,
@@ -247,7 +435,7 @@ def parse_gift(text: str) -> tuple[list[Imported], list[Skipped]]:
             skipped.append(Skipped(start, name, TYPE_REASONS["essay"]))
         elif answers.startswith("#"):
             found.kind = "numeric"
-            reason = _gift_numeric(found, answers[1:], fmt)
+            reason = _gift_numeric(found, answers[1:], fmt, dropped)
             if reason:
                 skipped.append(Skipped(start, name, reason))
             else:
@@ -262,11 +450,11 @@ def parse_gift(text: str) -> tuple[list[Imported], list[Skipped]]:
                 if answer.startswith("="):
                     fraction, answer = 1.0, answer[1:]
                 elif _WEIGHT.match(answer):
-                    fraction = float(_WEIGHT.match(answer).group(1)) / 100
+                    fraction = file_number(_WEIGHT.match(answer).group(1), "weight") / 100
                     answer = answer[_WEIGHT.match(answer).end() :]
                 else:
                     fraction = 0.0
-                option, feedback = _split_feedback(answer, fmt)
+                option, feedback = _split_feedback(answer, fmt, dropped)
                 found.options.append((option, fraction, feedback))
             questions.append(found)
         elif "=" in answers and "->" in answers:
@@ -277,8 +465,8 @@ def parse_gift(text: str) -> tuple[list[Imported], list[Skipped]]:
                 wrong, _, right = feedback.partition("#")
                 true = verdict.strip() in ("T", "TRUE")
                 found.kind = "single"
-                right_text = _gift_text(right, fmt)[0]
-                wrong_text = _gift_text(wrong, fmt)[0]
+                right_text = _gift_text(right, fmt, dropped)[0]
+                wrong_text = _gift_text(wrong, fmt, dropped)[0]
                 found.options = [
                     ("True", 1.0 if true else 0.0, right_text if true else wrong_text),
                     ("False", 0.0 if true else 1.0, wrong_text if true else right_text),
@@ -286,13 +474,25 @@ def parse_gift(text: str) -> tuple[list[Imported], list[Skipped]]:
                 questions.append(found)
             else:
                 skipped.append(Skipped(start, name, TYPE_REASONS["shortanswer"]))
+        found.notes[:0] = _dropped_note(dropped)
     return questions, skipped
 
 
-def _gift_numeric(found: Imported, answers: str, fmt: str) -> str | None:
-    """Fill a numeric question from GIFT's answer part; a reason if it cannot be."""
+def _dropped_note(dropped: list[str]) -> list[str]:
+    if not dropped:
+        return []
+    return [
+        f"left out {', '.join(dict.fromkeys(dropped))} (images are not imported; "
+        "the text says [image: …] where each was)"
+    ]
+
+
+def _gift_numeric(found: Imported, answers: str, fmt: str, dropped: list[str]) -> str | None:
+    """Fill a numeric question from GIFT's answer part; a reason if it cannot be. Every
+    full-mark answer is kept (the first as the answer, the others as alternatives);
+    part-mark answers are left out, with a note."""
     answers = answers.split("~", 1)[0]  # feedback for any wrong number: not kept
-    best = None
+    full, partial = [], []
     for answer in answers.split("="):
         answer = answer.strip()
         if not answer:
@@ -300,26 +500,41 @@ def _gift_numeric(found: Imported, answers: str, fmt: str) -> str | None:
         fraction = 1.0
         weight = _WEIGHT.match(answer)
         if weight:
-            fraction, answer = float(weight.group(1)) / 100, answer[weight.end() :]
-        value, feedback = _split_feedback(answer, fmt)
+            fraction, answer = file_number(weight.group(1), "weight") / 100, answer[weight.end() :]
+        value, feedback = _split_feedback(answer, fmt, dropped)
         try:
             if ".." in value:
-                low, high = (float(v) for v in value.split("..", 1))
+                low, high = (file_number(v, "range") for v in value.split("..", 1))
                 number, tolerance = (low + high) / 2, abs(high - low) / 2
             elif ":" in value:
-                number, tolerance = (float(v) for v in value.split(":", 1))
+                text, margin = value.split(":", 1)
+                number, tolerance = file_number(text, "answer"), file_number(margin, "tolerance")
             else:
-                number, tolerance = float(value), 0.0
-        except ValueError:
-            return f"'{value}' is not a number, a number:margin or a low..high range"
-        if best is None or fraction > best[0]:
-            best = (fraction, number, tolerance, feedback)
-    if best is None or best[0] < 1:
+                number, tolerance = file_number(value, "answer"), 0.0
+        except BadNumber as exc:
+            if exc.field_name == "tolerance":
+                return str(exc)
+            return f"{exc}: write a number, a number:margin or a low..high range"
+        (full if fraction >= 1 else partial).append((number, abs(tolerance), feedback, fraction))
+    if not full:
         return "no answer gives full marks"
-    _, found.answer, found.tolerance, feedback = best
-    if feedback:
-        found.general_feedback = "\n\n".join(filter(None, [found.general_feedback, feedback]))
+    (found.answer, found.tolerance, feedback, _), *others = full
+    found.alternatives = [(n, t) for n, t, _, _ in others]
+    found.notes += _partial_numbers_note([(n, f) for n, _, _, f in partial])
+    feedbacks = [fb for _, _, fb, _ in full if fb]
+    if feedbacks:
+        found.general_feedback = "\n\n".join(filter(None, [found.general_feedback, *feedbacks]))
     return None
+
+
+def _partial_numbers_note(partial: list[tuple[float, float]]) -> list[str]:
+    if not partial:
+        return []
+    listed = ", ".join(f"{_number(n)} ({_fraction(f * 100)}%)" for n, f in partial)
+    return [
+        "scored differently: a number scores all or nothing here, so the part-mark "
+        f"answers {listed} are left out"
+    ]
 
 
 def _short(text: str) -> str:
@@ -358,67 +573,98 @@ def parse_xml(text: str) -> tuple[list[Imported], list[Skipped]]:
             category = _xml_text(element.find("category")) or category
             continue
         name = _xml_text(element.find("name")) or "question"
-        prompt = _xml_formatted(element.find("questiontext"))
-        found = Imported(
-            name=name,
-            kind="",
-            prompt=prompt,
-            line=line,
-            category=category,
-            general_feedback=_xml_formatted(element.find("generalfeedback")),
-        )
-        grade = element.findtext("defaultgrade")
-        if grade:
-            with contextlib.suppress(ValueError):
-                found.weight = float(grade)
-        for tag in element.iterfind("tags/tag"):
-            value = _xml_text(tag)
-            key, _, tagged = value.partition(":")
-            if key == "difficulty":
-                found.difficulty = tagged.strip()
-            elif key == "jurisdiction":
-                found.jurisdiction = tagged.strip()
-            elif key == "topic":
-                found.topics.append(tagged.strip())
-        answers = [
-            (
-                _xml_formatted(a),
-                float(a.get("fraction", "0") or 0),
-                _xml_formatted(a.find("feedback")),
-                a,
-            )
-            for a in element.iterfind("answer")
-        ]
-        if kind == "multichoice":
-            single = (element.findtext("single") or "true").strip().lower() in ("true", "1")
-            found.kind = "single" if single else "multiple"
-            found.options = [(t, f / 100, fb) for t, f, fb, _ in answers]
-            questions.append(found)
-        elif kind == "truefalse":
-            found.kind = "single"
-            found.options = [(t.strip().capitalize(), f / 100, fb) for t, f, fb, _ in answers]
-            questions.append(found)
-        elif kind == "numerical":
-            found.kind = "numeric"
-            full = [(t, a) for t, f, _, a in answers if f >= 100 and t.strip() != "*"]
-            if not full:
-                skipped.append(Skipped(line, name, "no answer gives full marks"))
-                continue
-            try:
-                found.answer = float(full[0][0])
-                found.tolerance = abs(float(full[0][1].findtext("tolerance") or 0))
-            except ValueError:
-                skipped.append(Skipped(line, name, f"'{full[0][0]}' is not a number"))
-                continue
-            for unit in element.iterfind("units/unit"):
-                if float(unit.findtext("multiplier") or 1) == 1:
-                    found.unit = (unit.findtext("unit_name") or "").strip() or None
-                    break
-            questions.append(found)
+        try:
+            found = _xml_question(element, kind, name, line, category)
+        except BadNumber as exc:
+            skipped.append(Skipped(line, name, f"{exc}, so the question was left out"))
+            continue
+        if isinstance(found, Skipped):
+            skipped.append(found)
         else:
-            reason = TYPE_REASONS.get(kind, f"'{kind}' questions have no counterpart here")
-            skipped.append(Skipped(line, name, reason))
+            questions.append(found)
     return questions, skipped
+
+
+def _xml_question(
+    element: Any, kind: str, name: str, line: int, category: str | None
+) -> Imported | Skipped:
+    """One <question> of a Moodle XML file; raises BadNumber for a number it cannot read."""
+    if kind not in ("multichoice", "truefalse", "numerical"):
+        reason = TYPE_REASONS.get(kind, f"'{kind}' questions have no counterpart here")
+        return Skipped(line, name, reason)
+    dropped: list[str] = []
+
+    def formatted(child: Any) -> str:
+        if child is None:
+            return ""
+        text, lost = convert(_xml_text(child), child.get("format", "html"))
+        dropped.extend(lost)
+        return text
+
+    found = Imported(
+        name=name,
+        kind="",
+        prompt=formatted(element.find("questiontext")),
+        line=line,
+        category=category,
+        general_feedback=formatted(element.find("generalfeedback")),
+    )
+    grade = element.findtext("defaultgrade")
+    if grade and grade.strip():
+        found.weight = file_number(grade, "default mark")
+    for tag in element.iterfind("tags/tag"):
+        key, _, tagged = _xml_text(tag).partition(":")
+        if key == "difficulty":
+            found.difficulty = tagged.strip()
+        elif key == "jurisdiction":
+            found.jurisdiction = tagged.strip()
+        elif key == "topic":
+            found.topics.append(tagged.strip())
+    answers = [
+        (
+            formatted(a),
+            file_number(a.get("fraction"), "fraction", 0.0),
+            formatted(a.find("feedback")),
+            a,
+        )
+        for a in element.iterfind("answer")
+    ]
+    if kind == "multichoice":
+        single = (element.findtext("single") or "true").strip().lower() in ("true", "1")
+        found.kind = "single" if single else "multiple"
+        found.options = [(t, f / 100, fb) for t, f, fb, _ in answers]
+    elif kind == "truefalse":
+        found.kind = "single"
+        found.options = [(t.strip().capitalize(), f / 100, fb) for t, f, fb, _ in answers]
+    else:
+        found.kind = "numeric"
+        full, partial = [], []
+        for _, fraction, _, answer in answers:
+            text = _xml_text(answer)  # a number, not formatted text
+            if text == "*":  # Moodle's "any other answer": feedback only
+                continue
+            number = file_number(text, "answer")
+            tolerance = abs(file_number(answer.findtext("tolerance"), "tolerance", 0.0))
+            (full if fraction >= 100 else partial).append((number, tolerance, fraction))
+        if not full:
+            return Skipped(line, name, "no answer gives full marks")
+        (found.answer, found.tolerance, _), *others = full
+        found.alternatives = [(n, t) for n, t, _ in others]
+        found.notes += _partial_numbers_note([(n, f / 100) for n, _, f in partial if f > 0])
+        units = [
+            (file_number(u.findtext("multiplier"), "unit multiplier", 1.0), u.findtext("unit_name"))
+            for u in element.iterfind("units/unit")
+        ]
+        base = [(name or "").strip() for m, name in units if m == 1]
+        found.unit = base[0] if base and base[0] else None
+        others_units = [(name or "").strip() for m, name in units if m != 1]
+        if others_units:
+            found.notes.append(
+                f"left out the units {', '.join(others_units)}: answers are typed in "
+                f"{found.unit or 'the base unit'} only"
+            )
+    found.notes[:0] = _dropped_note(dropped)
+    return found
 
 
 def _xml_text(element: Any) -> str:
@@ -428,12 +674,6 @@ def _xml_text(element: Any) -> str:
     child = element.find("text")
     value = child.text if child is not None else element.text
     return (value or "").strip()
-
-
-def _xml_formatted(element: Any) -> str:
-    if element is None:
-        return ""
-    return from_format(_xml_text(element), element.get("format", "html"))
 
 
 # --- reading a file ---------------------------------------------------------------------------
@@ -465,44 +705,55 @@ def read(data: bytes) -> tuple[str, list[Imported], list[Skipped]]:
 def _area(
     category: str | None, dimensions: tuple[Dimension, ...], default: str | None
 ) -> str | None:
+    """The area a category names: the deepest part of its path ('$course$/top/Technical/
+    Payments' → technical) equal to an area's id or name, or starting with it
+    ('Technical skills'), case and spacing aside; else ``default``."""
     if category:
-        last = category.replace("$course$/top/", "").split("/")[-1].strip().lower()
-        for d in dimensions:
-            if last in (d.id.lower(), d.name.lower()):
-                return d.id
+        parts = [_words(p) for p in category.replace("$course$/top/", "").split("/")]
+        for part in reversed(parts):
+            for d in dimensions:
+                names = (_words(d.id), _words(d.name))
+                if part in names or any(part.startswith(n + " ") for n in names if n):
+                    return d.id
     return default
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-")
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
 
 
-def to_bank(
-    questions: list[Imported], bank: Bank, default_area: str | None = None
-) -> tuple[list[dict[str, Any]], list[Skipped]]:
-    """Bank question data for each imported question, with unique ids; and what was skipped."""
+NO_AREA = "its category names no area"
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """What an import makes of a file's questions: bank data for each question kept,
+    what was skipped (with why), and notes on what a kept question lost or how its
+    scoring changed."""
+
+    made: list[dict[str, Any]]
+    skipped: list[Skipped]
+    notes: list[Note]
+
+    @property
+    def without_area(self) -> int:
+        """How many questions were skipped only because no area was chosen for them."""
+        return sum(1 for s in self.skipped if s.reason.startswith(NO_AREA))
+
+
+def to_bank(questions: list[Imported], bank: Bank, default_area: str | None = None) -> Conversion:
+    """Bank question data for each imported question, with unique, valid ids; what was
+    skipped; and notes on what changed on the way in."""
     taken = set(bank.by_id)
-    made, skipped = [], []
+    made, skipped, notes = [], [], []
     area_ids = [d.id for d in bank.dimensions]
     for q in questions:
         area = _area(q.category, bank.dimensions, default_area)
         if area is None:
-            where = f"category '{q.category}'" if q.category else "no category"
-            skipped.append(
-                Skipped(
-                    q.line,
-                    q.name,
-                    f"{where} matches no area; choose one with --area (or the area field)",
-                )
-            )
+            where = f" ('{q.category}')" if q.category else ""
+            skipped.append(Skipped(q.line, q.name, f"{NO_AREA}{where}"))
             continue
-        prefix = bank.scheme.dimension(area).id_prefix
-        base = _slug(q.name) or "question"
-        if not base.startswith(prefix):
-            base = prefix + base
-        qid, n = base, 2
-        while qid in taken:
-            qid, n = f"{base}-{n}", n + 1
+        qid = _new_id(q.name, bank.scheme.dimension(area).id_prefix, taken)
         try:
             data = _question_data(q, qid, area, {t.id for t in bank.blueprint})
         except ValueError as exc:
@@ -514,7 +765,45 @@ def to_bank(
             continue
         taken.add(qid)
         made.append(data)
-    return made, skipped
+        notes += [Note(q.line, qid, message) for message in q.notes + _scoring_notes(q, data)]
+    return Conversion(made, skipped, notes)
+
+
+ID_LENGTH = 64  # bank.Slug's limit
+
+
+def _new_id(name: str, prefix: str, taken: set[str]) -> str:
+    """A readable id from a question's name, in any script (transliterated to ASCII by
+    python-slugify), that starts with the area's prefix, fits the bank's 64 characters
+    with room for a '-2'…'-999' suffix, and is not taken."""
+    room = ID_LENGTH - len(prefix) - 4
+    base = slugify(name, max_length=room, word_boundary=True, save_order=True) or "question"
+    if base.startswith(prefix):
+        base = base[len(prefix) :] or "question"
+    base = prefix + base
+    qid, n = base, 2
+    while qid in taken:
+        qid, n = f"{base}-{n}", n + 1
+    return qid
+
+
+def _scoring_notes(q: Imported, data: dict[str, Any]) -> list[str]:
+    """Where the bank scores a question otherwise than the file's percentages did."""
+    if q.kind not in ("single", "multiple"):
+        return []
+    fractions = [f for _, f, _ in q.options]
+    if data["type"] == "multiple":
+        wrong = [f for f, o in zip(fractions, data["options"], strict=True) if "correct" not in o]
+        share = 1 / len(wrong) if wrong else 0
+        if any(abs(f + share) > 0.005 for f in wrong):
+            given = ", ".join(sorted({f"{_fraction(f * 100)}%" for f in wrong}))
+            return [
+                f"scored differently: each wrong tick costs 1/{len(wrong)} of the mark here "
+                f"(the file gave wrong options {given}), and ticking every option earns 0"
+            ]
+    elif any(f < 0 for f in fractions):
+        return ["scored differently: a wrong answer scores 0 here (the file took marks off)"]
+    return []
 
 
 def _question_data(q: Imported, qid: str, area: str, topic_ids: set[str]) -> dict[str, Any]:
@@ -532,6 +821,11 @@ def _question_data(q: Imported, qid: str, area: str, topic_ids: set[str]) -> dic
         data["topics"] = topics
     data["prompt"] = q.prompt or q.name
     if q.kind in ("single", "multiple"):
+        for n, (text, _, _) in enumerate(q.options, start=1):
+            if not text.strip() or re.fullmatch(r"\[image(: [^\]]*)?\]", text.strip()):
+                raise ValueError(
+                    f"option {n} is only an image or empty, and images are not imported"
+                )
         data["options"] = _options(q)
         right = sum("correct" in o for o in data["options"])
         if q.kind == "single" and right > 1:
@@ -549,6 +843,10 @@ def _question_data(q: Imported, qid: str, area: str, topic_ids: set[str]) -> dic
     if q.kind == "numeric":
         data["answer"] = _tidy(q.answer)
         data["tolerance"] = _tidy(q.tolerance)
+        if q.alternatives:
+            data["alternatives"] = [
+                {"answer": _tidy(n), "tolerance": _tidy(t)} for n, t in q.alternatives
+            ]
         if q.unit:
             data["unit"] = q.unit
     feedback = [f"- **{t}**: {fb}" for t, _, fb in q.options if fb]
@@ -582,9 +880,13 @@ def _options(q: Imported) -> list[dict[str, Any]]:
 
 
 def _tidy(number: float | None) -> int | float | None:
+    """A number for the bank: whole numbers as ints; others to 15 significant digits,
+    which drops the noise of arithmetic (a range's middle) and keeps what was written."""
     if number is None:
         return None
-    return int(number) if float(number).is_integer() else round(number, 10)
+    if float(number).is_integer() and abs(number) < 1e15:
+        return int(number)
+    return float(f"{number:.15g}")
 
 
 # --- out of the bank ---------------------------------------------------------------------------
@@ -615,8 +917,15 @@ def _gift_escape(text: str) -> str:
     return text
 
 
-def _number(value: float) -> str:
-    return f"{value:.10g}"
+def _number(value: float | Decimal) -> str:
+    """A number exactly as the bank holds it (answers.plain_number)."""
+    return plain_number(float(value)) if isinstance(value, Decimal) else plain_number(value)
+
+
+def _fraction(percent: float) -> str:
+    """A Moodle percentage: ten significant digits, as Moodle's own exports write them
+    (33.33333333), which its importers match to their grade list."""
+    return f"{percent:.10g}"
 
 
 def to_gift(bank: Bank) -> tuple[str, list[str]]:
@@ -629,19 +938,26 @@ def to_gift(bank: Bank) -> tuple[str, list[str]]:
             head = f"::{_gift_escape(q.id)}::[markdown]{_gift_escape(q.prompt)}"
             general = f"####[markdown]{_gift_escape(q.explanation)}"
             if q.type == "numeric":
-                tolerance = float(q.tolerance_abs())
-                out.append(f"{head}{{#{_number(q.answer)}:{_number(tolerance)}{general}}}\n")
+                right = [
+                    f"{_number(a.answer)}:{_number(a.tolerance_abs())}" for a in q.right_answers
+                ]
+                numbers = right[0] if len(right) == 1 else " ".join(f"={r}" for r in right)
+                out.append(f"{head}{{#{numbers}{general}}}\n")
                 continue
             lines = []
             for i, option in enumerate(q.options):
                 text = _gift_escape(option.text)
+                if _FORMAT_MARK.match(option.text):  # '[html] tags' is text, not a format
+                    text = "[markdown]" + text
                 if q.type == "single":
                     score = q.option_score(i)
                     mark = (
-                        "=" if score >= 1 else ("~" if score == 0 else f"~%{_number(score * 100)}%")
+                        "="
+                        if score >= 1
+                        else ("~" if score == 0 else f"~%{_fraction(score * 100)}%")
                     )
                 else:
-                    mark = f"~%{_number(_multiple_fraction(q, i))}%"
+                    mark = f"~%{_fraction(_multiple_fraction(q, i))}%"
                 lines.append(f"\t{mark}{text}")
             out.append(head + "{\n" + "\n".join(lines) + f"\n\t{general}\n}}\n")
     return "\n".join(out), notes
@@ -664,11 +980,12 @@ def to_xml(bank: Bank) -> tuple[str, list[str]]:
             _text(etree.SubElement(element, "generalfeedback", format="markdown"), q.explanation)
             etree.SubElement(element, "defaultgrade").text = _number(q.weight)
             if q.type == "numeric":
-                answer = etree.SubElement(
-                    element, "answer", fraction="100", format="moodle_auto_format"
-                )
-                _text(answer, _number(q.answer))
-                etree.SubElement(answer, "tolerance").text = _number(float(q.tolerance_abs()))
+                for right in q.right_answers:
+                    answer = etree.SubElement(
+                        element, "answer", fraction="100", format="moodle_auto_format"
+                    )
+                    _text(answer, _number(right.answer))
+                    etree.SubElement(answer, "tolerance").text = _number(right.tolerance_abs())
                 if q.unit:
                     unit = etree.SubElement(etree.SubElement(element, "units"), "unit")
                     etree.SubElement(unit, "multiplier").text = "1"
@@ -683,7 +1000,7 @@ def to_xml(bank: Bank) -> tuple[str, list[str]]:
                     else:
                         fraction = _multiple_fraction(q, i)
                     answer = etree.SubElement(
-                        element, "answer", fraction=_number(fraction), format="markdown"
+                        element, "answer", fraction=_fraction(fraction), format="markdown"
                     )
                     _text(answer, option.text)
             tags = [f"difficulty:{q.difficulty}"] if q.difficulty else []
@@ -711,18 +1028,30 @@ def _text(parent: Any, value: str) -> None:
     etree.SubElement(parent, "text").text = etree.CDATA(value) if value else ""
 
 
-def summary(
-    name: str, fmt: str, made: list[dict[str, Any]], skipped: list[Skipped], dry_run: bool
-) -> str:
-    """What an import added (or would add) and what it skipped, a line each."""
+def summary(name: str, fmt: str, conversion: Conversion, dry_run: bool, area_ids: list[str]) -> str:
+    """What an import added (or would add), what each added question lost or how its
+    scoring changed, what it skipped and why, a line each; questions skipped only for
+    want of an area get one sentence that says how to choose one."""
     label = {"gift": "GIFT", "xml": "Moodle XML"}[fmt]
+    made, skipped = conversion.made, conversion.skipped
     lines = [
         f"{name} ({label}): {len(made)} question{'s' if len(made) != 1 else ''} "
         f"{'would be added' if dry_run else 'added'}, {len(skipped)} skipped."
     ]
-    lines += [
-        f"  {'would add' if dry_run else 'added'} {q['id']} ({q['type']}, {q['area']})"
-        for q in made
-    ]
-    lines += [f"  {s}" for s in skipped]
+    notes: dict[str, list[Note]] = {}
+    for note in conversion.notes:
+        notes.setdefault(note.qid, []).append(note)
+    for q in made:
+        lines.append(
+            f"  {'would add' if dry_run else 'added'} {q['id']} ({q['type']}, {q['area']})"
+        )
+        lines += [f"    note: {n.message}" for n in notes.get(q["id"], [])]
+    lines += [f"  {s}" for s in skipped if not s.reason.startswith(NO_AREA)]
+    if conversion.without_area:
+        n = conversion.without_area
+        lines.append(
+            f"  {n} question{'s' if n != 1 else ''} name{'s' if n == 1 else ''} no area in "
+            f"{'its' if n == 1 else 'their'} category; the areas are {', '.join(area_ids)}: "
+            "run again with --area AREA to put them in one."
+        )
     return "\n".join(lines)

@@ -5,9 +5,10 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-# Emphasis, code and lists only: no links, images, headings or raw HTML.
-_md = MarkdownIt("zero", {"html": False}).enable(
-    ["emphasis", "backticks", "list", "escape", "newline", "entity"]
+# Emphasis, code, lists, line breaks, code blocks and tables: no links, images, headings
+# or raw HTML. A single line break is a break (imported stems keep their lines).
+_md = MarkdownIt("zero", {"html": False, "breaks": True}).enable(
+    ["emphasis", "backticks", "list", "escape", "newline", "entity", "fence", "table"]
 )
 
 

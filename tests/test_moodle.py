@@ -13,8 +13,8 @@ from quiz.bank import load, parse
 from quiz.cli import main
 from quiz.moodle import (
     MoodleFileError,
+    _fraction,
     _gift_escape,
-    _number,
     parse_gift,
     parse_xml,
     read,
@@ -72,7 +72,8 @@ def test_gift_syntax_as_moodle_documents_it():
 
 
 def test_gift_becomes_bank_questions_with_areas_types_and_unique_ids():
-    made, skipped = to_bank(parse_gift((DATA / "sample.gift").read_text())[0], BANK)
+    converted = to_bank(parse_gift((DATA / "sample.gift").read_text())[0], BANK)
+    made, skipped = converted.made, converted.skipped
     data = {q["id"]: q for q in made}
     assert set(data) == {
         "cl-escalation-first-step",
@@ -94,9 +95,9 @@ def test_gift_becomes_bank_questions_with_areas_types_and_unique_ids():
         "- **Gather the facts and alert the on-call team**: Right: act, then inform."
         in data["cl-escalation-first-step"]["explanation"]
     )
-    again, _ = to_bank(parse_gift("::Uptime minutes::How many?{#43.2}")[0], BANK, "analytical")
+    again = to_bank(parse_gift("::Uptime minutes::How many?{#43.2}")[0], BANK, "analytical").made
     assert again[0]["id"] == "an-uptime-minutes"
-    doubled, _ = to_bank(parse_gift("::te-lcp-good::Same name?{#1}")[0], BANK, "technical")
+    doubled = to_bank(parse_gift("::te-lcp-good::Same name?{#1}")[0], BANK, "technical").made
     assert doubled[0]["id"] == "te-lcp-good-2"  # made unique against the bank
     assert skipped == []
 
@@ -144,7 +145,8 @@ def test_moodle_xml_as_moodle_exports_it():
         "short-answer (typed text) questions have no counterpart here; only numbers can be typed",
         "Cloze (embedded answers) questions have no counterpart here",
     ]
-    made, unusable = to_bank(questions, BANK)
+    converted = to_bank(questions, BANK)
+    made, unusable = converted.made, converted.skipped
     assert [m["id"] for m in made] == [
         "an-repeat-purchase-rate",
         "an-metrics-of-a-funnel",
@@ -235,7 +237,8 @@ def test_export_then_import_gives_back_the_same_questions(writer, keeps_all):
     head, placeholders = empty_bank()
     target = parse(head + "\nquestions:\n" + placeholders)
     found, skipped = read(text.encode())[1:]
-    made, unusable = to_bank(found, target)
+    converted = to_bank(found, target)
+    made, unusable = converted.made, converted.skipped
     assert skipped == [] and unusable == []
     doc = editor.load(head + "\nquestions:\n" + placeholders)
     for data in made:
@@ -262,7 +265,7 @@ def test_gift_export_is_what_moodle_reads():
     for i, option in enumerate(multiple.options):
         # a right pick earns its share among the right options, a wrong one costs its share
         share = 100 / right if i in multiple.correct_indexes else -100 / wrong
-        assert f"\t~%{_number(share)}%{_gift_escape(option.text)}" in text
+        assert f"\t~%{_fraction(share)}%{_gift_escape(option.text)}" in text
 
 
 # --- the command line ------------------------------------------------------------------------

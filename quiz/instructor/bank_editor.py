@@ -378,11 +378,19 @@ def save_raw() -> Response:
 def _import_preview(data: bytes, area: str | None) -> dict[str, Any]:
     bank = current_bank()
     fmt, found, skipped = moodle.read(data)
-    made, unusable = moodle.to_bank(found, bank, area)
+    converted = moodle.to_bank(found, bank, area)
+    notes: dict[str, list[str]] = {}
+    for note in converted.notes:
+        notes.setdefault(note.qid, []).append(note.message)
     return {
         "format": {"gift": "GIFT", "xml": "Moodle XML"}[fmt],
-        "made": made,
-        "skipped": sorted(skipped + unusable, key=lambda s: s.line),
+        "made": converted.made,
+        "notes": notes,
+        "without_area": converted.without_area,
+        "skipped": sorted(
+            [s for s in skipped + converted.skipped if not s.reason.startswith(moodle.NO_AREA)],
+            key=lambda s: s.line,
+        ),
     }
 
 
@@ -398,7 +406,15 @@ def import_preview() -> Response:
     _, digest = _current()
     upload = request.files.get("file")
     area = request.form.get("area") or None
-    if upload is None or not upload.filename:
+    if upload is not None and upload.filename:
+        data, filename = upload.read(), upload.filename
+    elif request.form.get("payload"):  # the same file again, with an area chosen for it
+        try:
+            data = base64.b64decode(request.form["payload"], validate=True)
+        except ValueError:
+            abort(400, "The file to import was lost on the way; choose it again.")
+        filename = request.form.get("filename", "a file")[:200]
+    else:
         return render(
             "import.html",
             status=400,
@@ -407,7 +423,6 @@ def import_preview() -> Response:
             preview=None,
             error="Choose a GIFT or Moodle XML file to import.",
         )
-    data = upload.read()
     try:
         preview = _import_preview(data, area)
     except moodle.MoodleFileError as exc:
@@ -417,7 +432,7 @@ def import_preview() -> Response:
             bank=current_bank(),
             base=digest,
             preview=None,
-            error=f"{upload.filename}, line {exc.line}: {exc.message}. Nothing was imported.",
+            error=f"{filename}, line {exc.line}: {exc.message}. Nothing was imported.",
         )
     return render(
         "import.html",
@@ -425,7 +440,7 @@ def import_preview() -> Response:
         base=digest,
         preview=preview,
         error=None,
-        filename=upload.filename,
+        filename=filename,
         area=area or "",
         payload=base64.b64encode(data).decode(),
     )
