@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import web
+from . import moodle, web
 from .bank import BankSource
 from .store import SCHEMA_VERSION, StorageUnavailable, Store
 
@@ -47,8 +47,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         QUESTIONS=str(bundled("questions.yaml")),
         SECRET_KEY=None,
         MAX_CONTENT_LENGTH=64 * 1024,  # answers are short
-        # The raw bank editor sends the whole file; an import preview carries the file too.
+        # The raw bank editor sends the whole file.
         EDITOR_MAX_CONTENT_LENGTH=4 * 1024 * 1024,
+        # An import sends a file of up to moodle.MAX_FILE_BYTES, and its confirmation the
+        # same file again in base64 (a third larger) in a form field.
+        IMPORT_MAX_CONTENT_LENGTH=moodle.MAX_FILE_BYTES * 4 // 3 + 1024 * 1024,
         MAX_FORM_PARTS=200,
         # A token lives as long as the session, so a long break loses no answer.
         WTF_CSRF_TIME_LIMIT=None,

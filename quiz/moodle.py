@@ -11,6 +11,7 @@ XML is read with lxml, entities and network access off.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -42,6 +43,9 @@ TYPE_REASONS = {
     "ordering": "ordering questions have no counterpart here",
     "randomsamatch": "random matching questions have no counterpart here",
 }
+# The largest file an import reads, web or command line alike: Moodle exports with a few
+# embedded images stay well below it; a bank's worth of text is a few hundred KB.
+MAX_FILE_BYTES = 16 * 1024 * 1024
 NO_EXPLANATION = "Imported without an explanation: write one that says why the answer is right."
 
 
@@ -545,43 +549,57 @@ def _short(text: str) -> str:
 
 
 def parse_xml(text: str) -> tuple[list[Imported], list[Skipped]]:
-    parser = etree.XMLParser(
+    """The questions of a Moodle XML file, read one <question> at a time.
+
+    Each question is dropped from memory once read (iterparse, then clear), so memory
+    follows the largest question rather than the file, and text nodes may exceed
+    libxml2's 10 MB default (``huge_tree``): Moodle embeds media as base64 in <file>
+    elements. Entities are never expanded and nothing is fetched; the file's size is
+    capped before parsing (:data:`MAX_FILE_BYTES`).
+    """
+    events = etree.iterparse(
+        io.BytesIO(text.encode("utf-8")),
+        events=("start", "end"),
         resolve_entities=False,
         no_network=True,
-        huge_tree=False,
+        huge_tree=True,
         remove_comments=True,
         load_dtd=False,
     )
-    try:
-        root = etree.fromstring(text.encode("utf-8"), parser)
-    except etree.XMLSyntaxError as exc:
-        raise MoodleFileError(exc.lineno or 1, f"not well-formed XML: {exc.msg}") from None
-    if root.tag != "quiz":
-        raise MoodleFileError(
-            root.sourceline or 1,
-            f"not a Moodle XML quiz file: the root element is <{root.tag}>, not <quiz>",
-        )
     questions: list[Imported] = []
     skipped: list[Skipped] = []
     category = None
-    for element in root:
-        if element.tag != "question":
-            continue
-        kind = element.get("type", "")
-        line = element.sourceline or 1
-        if kind == "category":
-            category = _xml_text(element.find("category")) or category
-            continue
-        name = _xml_text(element.find("name")) or "question"
-        try:
-            found = _xml_question(element, kind, name, line, category)
-        except BadNumber as exc:
-            skipped.append(Skipped(line, name, f"{exc}, so the question was left out"))
-            continue
-        if isinstance(found, Skipped):
-            skipped.append(found)
-        else:
-            questions.append(found)
+    depth = 0
+    try:
+        for event, element in events:
+            if event == "start":
+                depth += 1
+                if depth == 1 and element.tag != "quiz":
+                    raise MoodleFileError(
+                        element.sourceline or 1,
+                        f"not a Moodle XML quiz file: the root element is <{element.tag}>, "
+                        "not <quiz>",
+                    )
+                continue
+            depth -= 1
+            if depth != 1 or element.tag != "question":
+                continue
+            kind = element.get("type", "")
+            line = element.sourceline or 1
+            if kind == "category":
+                category = _xml_text(element.find("category")) or category
+            else:
+                name = _xml_text(element.find("name")) or "question"
+                try:
+                    found = _xml_question(element, kind, name, line, category)
+                except BadNumber as exc:
+                    found = Skipped(line, name, f"{exc}, so the question was left out")
+                (skipped if isinstance(found, Skipped) else questions).append(found)
+            element.clear()
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+    except etree.XMLSyntaxError as exc:
+        raise MoodleFileError(exc.lineno or 1, f"not well-formed XML: {exc.msg}") from None
     return questions, skipped
 
 
@@ -685,8 +703,25 @@ def detect(text: str) -> str:
     return "xml" if head.startswith("<") else "gift"
 
 
+def too_large(size: int) -> str | None:
+    """The sentence refusing a file of ``size`` bytes, or None when it is within the limit."""
+    if size <= MAX_FILE_BYTES:
+        return None
+    return (
+        f"the file is {size / 1024 / 1024:.1f} MB, and an import reads files up to "
+        f"{MAX_FILE_BYTES // 1024 // 1024} MB: split it, or export it from Moodle without "
+        "its media files"
+    )
+
+
 def read(data: bytes) -> tuple[str, list[Imported], list[Skipped]]:
-    """(format, questions, skipped) of an uploaded or named file's bytes."""
+    """(format, questions, skipped) of an uploaded or named file's bytes.
+
+    Raises MoodleFileError for a file that cannot be read at all, or one larger than
+    MAX_FILE_BYTES (nothing is imported from it)."""
+    refusal = too_large(len(data))
+    if refusal:
+        raise MoodleFileError(1, refusal)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -20,6 +20,7 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from . import moodle
 from .bank import Bank
 from .scoring import percent
 from .store import StorageUnavailable, Store
@@ -111,9 +112,14 @@ def render_fragment(template: str, block: str, status: int = 200, **context: Any
 
 
 def limit_body() -> None:
-    """Logged-in instructors may send the whole bank file; everybody else, short forms."""
+    """Logged-in instructors may send the whole bank file, or a file to import (whose
+    confirmation carries it again in a form field); everybody else, short forms."""
     if request.path.startswith("/instructor/") and session.get("instructor"):
-        request.max_content_length = current_app.config["EDITOR_MAX_CONTENT_LENGTH"]
+        if request.path.startswith("/instructor/import"):
+            limit = current_app.config["IMPORT_MAX_CONTENT_LENGTH"]
+            request.max_content_length = request.max_form_memory_size = limit
+        else:
+            request.max_content_length = current_app.config["EDITOR_MAX_CONTENT_LENGTH"]
 
 
 def _end_transaction(_exc: BaseException | None) -> None:
@@ -160,6 +166,15 @@ def _error_page(exc: HTTPException) -> Response:
     message = exc.description if custom else MESSAGES.get(code, MESSAGES[500])
     if isinstance(exc, CSRFError):
         message = CSRF_MESSAGE
+    if code == 413 and request.path.startswith("/instructor/"):
+        message = (
+            f"The file is too large: an import reads files up to "
+            f"{moodle.MAX_FILE_BYTES // 1024 // 1024} MB. Split it, or export it from Moodle "
+            "without its media files."
+            if request.path.startswith("/instructor/import")
+            else "That is too large to save here: the editor accepts up to "
+            f"{current_app.config['EDITOR_MAX_CONTENT_LENGTH'] // 1024 // 1024} MB."
+        )
     if code >= 500:
         current_app.logger.error("%s on %s %s", code, request.method, request.path)
     return render("error.html", status=code, code=code, message=message)

@@ -336,3 +336,116 @@ def test_an_option_that_starts_with_a_format_marker_survives_a_gift_round_trip()
     exported, _ = to_gift(bank)
     options = [o[0] for q in parse_gift(exported)[0] for o in q.options]
     assert "[html] is a tag" in options
+
+
+# --- 6. big files behave ------------------------------------------------------------------------
+
+
+def with_media(megabytes: float) -> bytes:
+    """A Moodle XML question whose size comes from one embedded image, as Moodle exports."""
+    blob = "A" * int(megabytes * 1024 * 1024)
+    return xml_quiz(
+        '<question type="multichoice"><name><text>Chart</text></name>'
+        '<questiontext format="html"><text><![CDATA[<p>Read it: <img src="@@PLUGINFILE@@/c.png"'
+        f' alt="Sales chart"></p>]]></text><file name="c.png" encoding="base64">{blob}</file>'
+        '</questiontext><answer fraction="100"><text>Up</text></answer>'
+        '<answer fraction="0"><text>Down</text></answer></question>'
+    ).encode()
+
+
+def test_a_large_file_whose_size_is_one_embedded_image_imports_with_a_note():
+    found, skipped, converted = imported(with_media(12).decode(), "analytical")
+    assert skipped == [] and [q.name for q in found] == ["Chart"]
+    assert "left out image 'Sales chart'" in converted.notes[0].message
+
+
+def test_reading_a_large_file_keeps_memory_near_its_size(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "big.xml"
+    path.write_bytes(with_media(12))
+    script = (
+        "import resource, sys\n"
+        "from quiz.moodle import read\n"
+        "data = open(sys.argv[1], 'rb').read()\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "fmt, found, skipped = read(data)\n"
+        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(len(found), (after - before) // 1024)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True
+    )
+    count, grown_mb = (int(v) for v in out.stdout.split())
+    # the text decoded and encoded once more, and the one question: not several copies
+    assert count == 1 and grown_mb < 80, out.stdout
+
+
+def test_entities_stay_unexpanded_in_a_big_tree():
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE quiz [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">'
+        '<!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>'
+        "<quiz>" + xml_numeric("&d;", xml_answer("1")) + "</quiz>"
+    )
+    [q], _ = parse_xml(laughs)
+    assert len(q.name) < 100
+
+
+def test_an_over_size_file_is_refused_alike_by_the_cli_and_the_page(
+    app, client, monkeypatch, bank_file, tmp_path
+):
+    path = tmp_path / "huge.xml"
+    path.write_bytes(with_media(17))
+    monkeypatch.setenv("QUIZ_QUESTIONS", str(bank_file))
+    result = CliRunner().invoke(main, ["import", str(path), "--dry-run"])
+    assert result.exit_code == 1
+    assert "an import reads files up to 16 MB: split it" in result.output
+    log_in(app, client)
+    page = client.get("/instructor/import").data.decode()
+    assert "GIFT or Moodle XML, up to 16 MB" in page
+    refused = client.post(
+        "/instructor/import",
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf_token(page), "file": (io.BytesIO(path.read_bytes()), "huge.xml")},
+    )
+    assert (
+        refused.status_code == 422 and "an import reads files up to 16 MB" in refused.data.decode()
+    )
+    far_too_big = client.post(
+        "/instructor/import",
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf_token(page), "file": (io.BytesIO(with_media(30)), "x.xml")},
+    )
+    assert far_too_big.status_code == 413
+    assert "an import reads files up to 16 MB" in far_too_big.data.decode()
+
+
+def test_a_file_near_the_limit_can_be_previewed_and_confirmed(app, client, bank_file):
+    log_in(app, client)
+    page = client.get("/instructor/import").data.decode()
+    preview = client.post(
+        "/instructor/import",
+        content_type="multipart/form-data",
+        data={
+            "csrf_token": csrf_token(page),
+            "area": "technical",
+            "file": (io.BytesIO(with_media(15)), "big.xml"),
+        },
+    )
+    html = preview.data.decode()
+    assert preview.status_code == 200 and "1 question to add" in " ".join(html.split())
+    start = html.index("/instructor/import/confirm")
+    payload = html[start:].split('name="payload" value="')[1].split('"')[0]
+    done = client.post(
+        "/instructor/import/confirm",
+        data={
+            "csrf_token": csrf_token(page),
+            "base": html[start:].split('name="base" value="')[1].split('"')[0],
+            "payload": payload,
+            "area": "technical",
+            "filename": "big.xml",
+        },
+    )
+    assert done.status_code == 303 and "te-chart" in bank_file.read_text()

@@ -400,6 +400,11 @@ def import_form() -> Response:
     return render("import.html", bank=current_bank(), base=digest, preview=None, error=None)
 
 
+@bp.context_processor
+def _import_limit() -> dict[str, int]:
+    return {"max_mb": moodle.MAX_FILE_BYTES // 1024 // 1024}
+
+
 @bp.post("/import")
 def import_preview() -> Response:
     """What a file would add, before anything is saved (the dry run)."""
