@@ -449,3 +449,10 @@ def test_a_file_near_the_limit_can_be_previewed_and_confirmed(app, client, bank_
         },
     )
     assert done.status_code == 303 and "te-chart" in bank_file.read_text()
+
+
+def test_gift_numbers_with_a_decimal_comma_and_a_bad_tolerance_named():
+    [q], _ = parse_gift("::C::How much?{#3,5:0,5}")
+    assert (q.answer, q.tolerance) == (3.5, 0.5)
+    found, skipped = parse_gift("::D::How much?{#3:abc}")
+    assert found == [] and skipped[0].reason == "its tolerance 'abc' is not a number"
