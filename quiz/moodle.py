@@ -191,6 +191,7 @@ class _Markdownish(HTMLParser):
         self._script: tuple[str, list[str]] | None = None
         self._rows: list[list[str]] | None = None
         self._cell: list[str] | None = None
+        self._lists: list[int | None] = []  # open lists: the next number, or None for bullets
 
     def _emit(self, text: str) -> None:
         if self._cell is not None:
@@ -218,11 +219,18 @@ class _Markdownish(HTMLParser):
         elif tag in self.MARKS:
             self._emit(self.MARKS[tag])
         elif tag in ("p", "div", "ul", "ol"):
+            if tag in ("ul", "ol"):
+                self._lists.append(1 if tag == "ol" else None)
             self._emit("\n\n")
         elif tag == "br":
             self._emit("\n" if self._cell is None else " ")
         elif tag == "li":
-            self._emit("\n- ")
+            number = self._lists[-1] if self._lists else None
+            if number is None:
+                self._emit("\n- ")
+            else:
+                self._emit(f"\n{number}. ")
+                self._lists[-1] = number + 1
         elif tag == "img":
             found = dict(attrs)
             alt, src = (found.get("alt") or "").strip(), (found.get("src") or "").strip()
@@ -253,6 +261,8 @@ class _Markdownish(HTMLParser):
         elif tag in self.MARKS:
             self._emit(self.MARKS[tag])
         elif tag in ("p", "div", "ul", "ol"):
+            if tag in ("ul", "ol") and self._lists:
+                self._lists.pop()
             self._emit("\n\n")
 
     def handle_data(self, data: str) -> None:

@@ -456,3 +456,12 @@ def test_gift_numbers_with_a_decimal_comma_and_a_bad_tolerance_named():
     assert (q.answer, q.tolerance) == (3.5, 0.5)
     found, skipped = parse_gift("::D::How much?{#3:abc}")
     assert found == [] and skipped[0].reason == "its tolerance 'abc' is not a number"
+
+
+def test_numbered_and_bulleted_lists_survive():
+    text = convert(
+        "<p>Steps:</p><ol><li>Check</li><li>Fix</li></ol><ul><li>Note</li></ul>", "html"
+    )[0]
+    assert text == "Steps:\n\n1. Check\n2. Fix\n\n- Note"
+    html = markdown(text)
+    assert "<ol>\n<li>Check</li>\n<li>Fix</li>\n</ol>" in html and "<ul>\n<li>Note</li>" in html
