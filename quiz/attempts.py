@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import adaptive, measurement
-from .bank import Bank, Question, Scheme, Verdict, question_from_body
+from .bank import Bank, Question, Scheme, Verdict, question_from_body, unscored_stand_in
 from .measurement import Measurement, Scores
 from .scoring import Answer
 
@@ -23,14 +23,27 @@ if TYPE_CHECKING:
 
 _questions: dict[str, Question] = {}
 _schemes: dict[str, Scheme] = {}
+_broken: set[str] = set()  # hashes of stored versions that no longer validate
 
 
 def question_of(version_hash: str, body: Mapping[str, Any]) -> Question:
-    """The question of a stored version, rebuilt once per process."""
+    """The question of a stored version, rebuilt once per process. A version that no
+    longer validates (a number that is not finite, saved before such numbers were
+    refused) is rebuilt unscored (``bank.unscored_stand_in``) and counted as broken."""
     question = _questions.get(version_hash)
     if question is None:
-        question = _questions[version_hash] = question_from_body(dict(body))
+        try:
+            question = question_from_body(dict(body))
+        except ValueError:  # pydantic's ValidationError
+            question = unscored_stand_in(dict(body))
+            _broken.add(version_hash)
+        _questions[version_hash] = question
     return question
+
+
+def is_broken(version_hash: str) -> bool:
+    """Whether the stored version (once rebuilt by ``question_of``) no longer validates."""
+    return version_hash in _broken
 
 
 def scheme_of(scheme_hash: str, body: Callable[[str], Mapping[str, Any]]) -> Scheme:
@@ -51,6 +64,8 @@ class Item:
     option_order: tuple[int, ...]  # the bank index of each option, in the order shown
     answer: Answer  # in the question's own terms (bank option indexes, a decimal string)
     mark: float | None  # 0..1; None when unanswered
+    # The stored version no longer validates: its question stands in unscored.
+    broken: bool = False
 
     @property
     def shown_options(self) -> list[tuple[int, Any]]:
@@ -70,7 +85,10 @@ class Item:
 
     @property
     def status(self) -> str:
-        """For the review: 'unscored', 'unanswered', 'right', 'partial' or 'wrong'."""
+        """For the review: 'broken' (left out: its stored version holds a number that
+        cannot be used), 'unscored', 'unanswered', 'right', 'partial' or 'wrong'."""
+        if self.broken:
+            return "broken"
         if not self.question.scored:
             return "unscored"
         if self.answer is None:
@@ -172,13 +190,15 @@ def attempt_from_row(row: Mapping[str, Any], scheme: Scheme) -> Attempt:
 
 def item_from_row(row: Mapping[str, Any]) -> Item:
     """An Item from a row of ``Store.items``."""
+    question = question_of(row["version_hash"], row["body"])
     return Item(
         position=row["position"],
         version_hash=row["version_hash"],
-        question=question_of(row["version_hash"], row["body"]),
+        question=question,
         option_order=tuple(row["option_order"] or ()),
         answer=row["answer"],
         mark=row["score"],
+        broken=is_broken(row["version_hash"]),
     )
 
 
@@ -248,16 +268,30 @@ def measured(
 def finish(store: Store, attempt: Attempt, bank: Bank | None) -> bool:
     """Measure the attempt against the areas of the current ``bank`` (None: against its
     own questions) with the store's calibrated parameters, and close it; False if it
-    was already closed."""
+    was already closed.
+
+    The answers measured are those the attempt has when it closes, read in the same
+    write transaction (``Store.finish_measured``): an answer saved meanwhile is either
+    measured or refused. The measurement is worked out first outside the transaction,
+    and only worked out again inside it when an answer changed in between, so the
+    write lock is held for as short a time as answers allow.
+    """
     calibrated = store.item_parameters()
     pools = measurement.pools(bank, calibrated) if bank is not None else {}
-    result = measured(attempt, items(store, attempt), pools, calibrated)
-    return store.finish(
-        attempt.id,
-        result.overall,
-        result.verdict.id if result.verdict else None,
-        {area: s.score for area, s in result.areas.items()},
-        result.summary(),
+
+    def measure(rows: list[dict[str, Any]]) -> tuple[Any, ...]:
+        result = measured(attempt, [item_from_row(row) for row in rows], pools, calibrated)
+        return (
+            result.overall,
+            result.verdict.id if result.verdict else None,
+            {area: s.score for area, s in result.areas.items()},
+            result.summary(),
+        )
+
+    before = store.items(attempt.id)
+    guess = measure(before)
+    return store.finish_measured(
+        attempt.id, lambda rows: guess if rows == before else measure(rows)
     )
 
 

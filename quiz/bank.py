@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import threading
@@ -23,11 +24,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -41,8 +44,30 @@ log = logging.getLogger(__name__)
 
 DIFFICULTIES = ("easy", "medium", "hard")
 
+# The largest size of a number in the bank. Beyond it a number is a typing slip, not a
+# weight, answer or tolerance anyone means, and it stops being exact: doubles hold every
+# whole number only up to 2**53 (about 9e15), and a numeric answer is compared to the
+# taker's in decimal from its shortest repr. Not a number (nan) and infinity (inf, or a
+# number too large for a double such as 1e999) are refused outright: one such number
+# in a question made every attempt that drew it fail to finish.
+LIMIT = 1e15
+
+
+def _within_limit(value: float, info: ValidationInfo) -> float:
+    """A finite number no larger than LIMIT either way. A stored question version is
+    rebuilt with context ``{"stored": True}``: it keeps a large finite number it was
+    saved with (its results were scored with it), and only a non-finite one breaks it."""
+    if abs(value) > LIMIT and not (info.context or {}).get("stored"):
+        raise ValueError(f"{value:g} is too large: numbers in the bank are at most 1e15 either way")
+    return value
+
+
+FINITE = "must be a finite number, not nan or infinity (a number as large as 1e999 is infinity)"
+
+# Every number of the bank: finite (no nan, no infinity) and within LIMIT.
+Number = Annotated[float, Field(allow_inf_nan=False), AfterValidator(_within_limit)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
-Percent = Annotated[float, Field(ge=0, le=100)]
+Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 Text = Annotated[str, Field(min_length=1)]
 
 
@@ -80,12 +105,12 @@ class Seconds(Model):
     """Seconds a taker needs to read and answer each kind of question, and the profile
     screens (self-rating and background) before them: the time estimate (quiz.timing)."""
 
-    single: Annotated[float, Field(gt=0)] = 45
-    judgement: Annotated[float, Field(gt=0)] = 60
-    multiple: Annotated[float, Field(gt=0)] = 60
-    numeric: Annotated[float, Field(gt=0)] = 120
-    likert: Annotated[float, Field(gt=0)] = 10
-    profile: Annotated[float, Field(ge=0)] = 90
+    single: Annotated[Number, Field(gt=0)] = 45
+    judgement: Annotated[Number, Field(gt=0)] = 60
+    multiple: Annotated[Number, Field(gt=0)] = 60
+    numeric: Annotated[Number, Field(gt=0)] = 120
+    likert: Annotated[Number, Field(gt=0)] = 10
+    profile: Annotated[Number, Field(ge=0)] = 90
 
 
 class Settings(Model):
@@ -113,7 +138,7 @@ class BandFeedback(Model):
 class Dimension(Model):
     id: Slug
     name: Text
-    weight: Annotated[float, Field(gt=0)] = 1.0
+    weight: Annotated[Number, Field(gt=0)] = 1.0
     description: str = ""
     prefix: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")] | None = None
     draw: Annotated[int, Field(ge=1)] | None = None  # overrides settings.draw for this area
@@ -183,7 +208,7 @@ class Topic(Model):
 class Option(Model):
     text: Text
     correct: bool | None = None
-    score: Annotated[float, Field(ge=0, le=1)] | None = None
+    score: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
 
 
 class QuestionBase(Model):
@@ -192,7 +217,7 @@ class QuestionBase(Model):
     prompt: Text
     explanation: Text
     difficulty: Literal["easy", "medium", "hard"] | None = None
-    weight: Annotated[float, Field(ge=0)] = 1.0
+    weight: Annotated[Number, Field(ge=0)] = 1.0
     # The law a legal question assumes; shown with the question.
     jurisdiction: Literal["EU", "UK", "US", "general"] | None = None
     # Blueprint topics the question samples: metadata for instructors, so it is
@@ -253,8 +278,9 @@ class Multiple(QuestionBase):
         return frozenset(i for i, o in enumerate(self.options) if o.correct)
 
 
-def _checked_tolerance(value: float | str) -> float | str:
-    """A tolerance: a number of zero or more, or a percentage such as '2%'."""
+def _checked_tolerance(value: float | str, stored: bool = False) -> float | str:
+    """A tolerance: a finite number of zero or more, or a percentage such as '2%', no
+    larger than LIMIT (unless ``stored``: see ``_within_limit``)."""
     if isinstance(value, str):
         text = value.strip()
         if not text.endswith("%"):
@@ -265,22 +291,28 @@ def _checked_tolerance(value: float | str) -> float | str:
             raise ValueError(f"'{value}' is not a percentage") from None
         if not pct.is_finite() or pct < 0:
             raise ValueError("a percentage tolerance must be zero or more")
+        if pct > Decimal(int(LIMIT)) and not stored:
+            raise ValueError(f"{text} is too large: numbers in the bank are at most 1e15")
         return text
+    if not math.isfinite(value):
+        raise ValueError(FINITE)
     if value < 0:
         raise ValueError("a tolerance must be zero or more")
+    if value > LIMIT and not stored:
+        raise ValueError(f"{value:g} is too large: numbers in the bank are at most 1e15")
     return value
 
 
 class NumericAnswer(Model):
     """Another right answer of a numeric question, with its own tolerance."""
 
-    answer: float
-    tolerance: float | str = 0
+    answer: Number
+    tolerance: float | str = 0  # _checked_tolerance: finite and within LIMIT
 
     @field_validator("tolerance")
     @classmethod
-    def _tolerance(cls, value: float | str) -> float | str:
-        return _checked_tolerance(value)
+    def _tolerance(cls, value: float | str, info: ValidationInfo) -> float | str:
+        return _checked_tolerance(value, bool((info.context or {}).get("stored")))
 
     def tolerance_abs(self) -> Decimal:
         """The tolerance as an absolute amount around the answer (a percentage of it)."""
@@ -295,16 +327,16 @@ class NumericAnswer(Model):
 
 class Numeric(QuestionBase):
     type: Literal["numeric"]
-    answer: float
-    tolerance: float | str = 0
+    answer: Number
+    tolerance: float | str = 0  # _checked_tolerance: finite and within LIMIT
     unit: str | None = None
     # Other right answers ("give a square root of 16": 4 and -4), each with its tolerance.
     alternatives: tuple[NumericAnswer, ...] = ()
 
     @field_validator("tolerance")
     @classmethod
-    def _tolerance(cls, value: float | str) -> float | str:
-        return _checked_tolerance(value)
+    def _tolerance(cls, value: float | str, info: ValidationInfo) -> float | str:
+        return _checked_tolerance(value, bool((info.context or {}).get("stored")))
 
     def tolerance_abs(self) -> Decimal:
         """The tolerance as an absolute amount around the answer."""
@@ -313,7 +345,9 @@ class Numeric(QuestionBase):
     @property
     def right_answers(self) -> tuple[NumericAnswer, ...]:
         """Every right answer with its tolerance, the main one first."""
-        return (NumericAnswer(answer=self.answer, tolerance=self.tolerance), *self.alternatives)
+        # Not validated again: a stored version may keep a number beyond LIMIT.
+        main = NumericAnswer.model_construct(answer=self.answer, tolerance=self.tolerance)
+        return (main, *self.alternatives)
 
     def accepts(self, value: Decimal) -> bool:
         """Whether ``value`` is within the tolerance of any right answer (edges included,
@@ -324,7 +358,7 @@ class Numeric(QuestionBase):
 class Likert(QuestionBase):
     type: Literal["likert"]
     reverse: bool = False
-    weight: Annotated[float, Field(ge=0)] = 0.0
+    weight: Annotated[Number, Field(ge=0)] = 0.0
 
 
 def kind(question: Any) -> str:
@@ -342,7 +376,31 @@ QUESTION_TYPES = ("single", "multiple", "numeric", "likert")
 
 def question_from_body(body: dict[str, Any]) -> Single | Multiple | Numeric | Likert:
     """Rebuild a question from a stored version body."""
-    return QUESTION.validate_python(body)
+    return QUESTION.validate_python(body, context={"stored": True})
+
+
+def _finite(node: Any, default: Any) -> Any:
+    """``node`` with every number that is not finite replaced by ``default`` (dropped,
+    when ``default`` is the DROP marker, so that a model's default applies)."""
+    if isinstance(node, dict):
+        out = {k: _finite(v, default) for k, v in node.items()}
+        return {k: v for k, v in out.items() if v is not _DROP}
+    if isinstance(node, list):
+        return [_finite(v, default) for v in node]
+    if isinstance(node, float) and not math.isfinite(node):
+        return default
+    return node
+
+
+_DROP = object()
+
+
+def unscored_stand_in(body: dict[str, Any]) -> Single | Multiple | Numeric | Likert:
+    """What stands for a stored question version that no longer validates (saved before
+    numbers such as nan and infinity were refused): the same question with weight 0, so
+    left unscored, and each number that is not finite read as 0. The attempts that drew
+    it can still be finished and shown; the report says the question was left out."""
+    return question_from_body({**_finite(body, 0.0), "weight": 0.0})
 
 
 def version_hash(body: dict[str, Any]) -> str:
@@ -393,6 +451,10 @@ class Scheme:
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Scheme:
+        """The scheme of a stored body. A number that is not finite (an area weight or
+        a time saved before such numbers were refused) is dropped, so its default
+        applies: the attempts that hold the scheme can still be finished and shown."""
+        body = _finite(body, _DROP)
         return cls(
             settings=Settings.model_validate(body["settings"]),
             dimensions=tuple(Dimension.model_validate(d) for d in body["dimensions"]),
@@ -538,6 +600,7 @@ def plain(node: Any) -> Any:
 _SENTENCES = {
     "float_parsing": "must be a number",
     "float_type": "must be a number",
+    "finite_number": FINITE,
     "int_parsing": "must be a whole number",
     "int_type": "must be a whole number",
     "int_from_float": "must be a whole number",

@@ -30,6 +30,7 @@ REVIEW_LABELS = {
     "wrong": "Not right",
     "unanswered": "Not answered",
     "unscored": "Not scored: this describes you",
+    "broken": "Not scored: this question holds a number that cannot be used",
 }
 MISSED = ("wrong", "partial", "unanswered")
 
@@ -128,7 +129,23 @@ def build(
         "review": missed if show == "missed" else review,
         "show": show,
         "counts": {"all": len(review), "missed": len(missed)},
+        "left_out": left_out(items),
     }
+
+
+def left_out(items: Sequence[Item]) -> str | None:
+    """The sentence that says which questions were left out of the score because the
+    version of them the attempt holds has a number that cannot be used (nan or infinity,
+    saved before the bank refused them); None when there are none."""
+    broken = [item.position for item in items if item.broken]
+    if not broken:
+        return None
+    numbers = ", ".join(str(n) for n in broken[:-1])
+    named = f"Questions {numbers} and {broken[-1]} were" if numbers else f"Question {broken[0]} was"
+    return (
+        f"{named} left out of your score: the version you were asked holds a number "
+        "that cannot be used (a mistake in the question bank, not in your answer)."
+    )
 
 
 def review_entry(scheme: Scheme, item: Item) -> dict[str, Any]:
@@ -141,7 +158,8 @@ def review_entry(scheme: Scheme, item: Item) -> dict[str, Any]:
         "q": q,
         "area": scheme.dimension(q.area),
         "answer": answers.describe(q, item.answer),
-        "key": answers.key(q),
+        # A broken version's key is a stand-in (attempts.question_of): not shown as right.
+        "key": "Not available" if item.broken else answers.key(q),
         "key_label": answers.key_label(q),
         "mark": item.mark,
         "status": item.status,

@@ -32,6 +32,55 @@ def test_connection_settings(store):
     assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
     assert store.schema_version() == SCHEMA_VERSION
+    # FULL (2): each commit is on disk before it returns, as docs/reliability.md says.
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
+def _mode(path) -> int:
+    return os.stat(path).st_mode & 0o777
+
+
+def test_the_database_its_journals_and_backups_are_readable_by_their_owner_only(tmp_path):
+    old = os.umask(0o022)  # the usual umask, which would give 0644
+    try:
+        store = Store(tmp_path / "quiz.db")
+        store.migrate()
+        new_attempt(store)  # a write, so that the -wal and -shm files exist
+        assert (tmp_path / "quiz.db-wal").exists() and (tmp_path / "quiz.db-shm").exists()
+        for name in ("quiz.db", "quiz.db-wal", "quiz.db-shm"):
+            assert _mode(tmp_path / name) == 0o600, name
+        store.backup(tmp_path / "backup.db")
+        store.close()
+        assert _mode(tmp_path / "backup.db") == 0o600
+        restored = tmp_path / "restored" / "quiz.db"
+        restored.parent.mkdir()
+        from quiz.store import restore
+
+        restore(tmp_path / "backup.db", restored)
+        assert _mode(restored) == 0o600
+        # The command line's backup goes through the same store.
+        env = {**os.environ, "QUIZ_DATABASE": str(tmp_path / "quiz.db")}
+        env["QUIZ_QUESTIONS"] = str(bundled("questions.yaml"))
+        env["QUIZ_INSTANCE_PATH"] = str(tmp_path)
+        env.pop("QUIZ_SECRET_KEY", None)
+        done = subprocess.run(
+            [sys.executable, "-m", "quiz.cli", "backup", str(tmp_path / "cli-backup.db")],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        assert _mode(tmp_path / "cli-backup.db") == 0o600
+    finally:
+        os.umask(old)
+
+
+def test_an_existing_database_keeps_its_mode(tmp_path):
+    path = tmp_path / "quiz.db"
+    Store(path).close()
+    os.chmod(path, 0o640)  # an operator's choice (a backup group, say) is left alone
+    Store(path).close()
+    assert _mode(path) == 0o640
 
 
 def test_migrate_is_idempotent(store):

@@ -13,6 +13,12 @@ from typing import Any
 
 import sqlite_utils
 
+# A stored question version's weight. A body that is not valid JSON (a nan or an infinity,
+# which json.dumps writes as NaN or Infinity, saved before the bank refused them) has
+# none, so counts as unscored, as ``attempts.question_of`` rebuilds it in Python;
+# json_extract alone would stop the query with "malformed JSON".
+WEIGHT = "(CASE WHEN json_valid(v.body) THEN json_extract(v.body, '$.weight') END)"
+
 # The tables the statistics are kept in, rebuilt whole by backfill_statistics.
 STATISTICS_TABLES = ("item_sums", "form_item_sums", "form_area_sums", "option_counts")
 
@@ -35,14 +41,14 @@ def layout_of(items: Iterable[dict[str, Any]]) -> list[tuple[str, float]]:
 _MARKS_OF = """
     WITH marks AS (
         SELECT a.id AS attempt_id, a.form, i.version_hash AS item, v.area,
-               json_extract(v.body, '$.weight') AS w,
-               coalesce(r.score, 0) * json_extract(v.body, '$.weight') AS x
+               {weight} AS w,
+               coalesce(r.score, 0) * {weight} AS x
         FROM attempts AS a
         JOIN attempt_items AS i ON i.attempt_id = a.id
         JOIN question_versions AS v ON v.hash = i.version_hash
         LEFT JOIN responses AS r ON r.attempt_id = i.attempt_id AND r.position = i.position
         WHERE a.finished_at IS NOT NULL AND a.mode = 'assessment' AND a.verdict IS NOT NULL
-            AND json_extract(v.body, '$.weight') > 0 AND ({where})
+            AND {weight} > 0 AND ({where})
     ),
     totals AS (SELECT attempt_id, sum(x) AS t FROM marks GROUP BY attempt_id),
     area_totals AS (
@@ -78,7 +84,7 @@ def elect_first(db: sqlite_utils.Database, taker: str) -> None:
 def aggregate(db: sqlite_utils.Database, where: str, params: list[Any], sign: int) -> None:
     """Add (sign +1) or take away (-1) the marks of the finished attempts that match
     ``where`` (on attempts AS a) to or from the statistics tables."""
-    marks = _MARKS_OF.format(where=where)
+    marks = _MARKS_OF.format(where=where, weight=WEIGHT)
     db.execute(
         marks
         + f"""
@@ -142,12 +148,12 @@ def set_marks(db: sqlite_utils.Database, where: str, params: list[Any]) -> None:
     db.execute(
         f"""
         UPDATE attempts SET (marks, max_marks) = (
-            SELECT coalesce(sum(coalesce(r.score, 0) * json_extract(v.body, '$.weight')), 0),
-                   coalesce(sum(json_extract(v.body, '$.weight')), 0)
+            SELECT coalesce(sum(coalesce(r.score, 0) * {WEIGHT}), 0),
+                   coalesce(sum({WEIGHT}), 0)
             FROM attempt_items AS i
             JOIN question_versions AS v ON v.hash = i.version_hash
             LEFT JOIN responses AS r ON r.attempt_id = i.attempt_id AND r.position = i.position
-            WHERE i.attempt_id = attempts.id AND json_extract(v.body, '$.weight') > 0)
+            WHERE i.attempt_id = attempts.id AND {WEIGHT} > 0)
         WHERE id IN (SELECT a.id FROM attempts AS a WHERE a.finished_at IS NOT NULL AND ({where}))
         """,
         params,

@@ -16,6 +16,12 @@ from .errors import StoreError, translated
 from .schema import SCHEMA_VERSION
 
 
+def private_file(path: str | Path) -> None:
+    """Create an empty file readable and writable by its owner only (mode 0600), as the
+    database, its journals and its backups are: they hold every taker's answers."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _read_only(path: str | Path) -> closing[sqlite3.Connection]:
     return closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
 
@@ -27,6 +33,7 @@ def online_backup(conn: sqlite3.Connection, target: str | Path) -> None:
     target = Path(target)
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
+    private_file(partial)  # a backup holds every answer: readable by its owner only
     with closing(sqlite3.connect(partial)) as copy:
         conn.backup(copy)  # one step: a consistent snapshot; WAL lets writers go on
         copy.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
@@ -61,7 +68,9 @@ def restore(backup: str | Path, target: str | Path) -> int:
     if version > SCHEMA_VERSION:
         raise StoreError(f"{backup} has schema version {version}, newer than this app")
     staged = target.with_name(f".{target.name}.restoring")
-    shutil.copyfile(backup, staged)
+    staged.unlink(missing_ok=True)
+    private_file(staged)
+    shutil.copyfile(backup, staged)  # into the file made above: its mode stays 0600
     if target.exists():
         os.replace(target, target.with_name(f"{target.name}.before-restore"))
     for suffix in ("-wal", "-shm"):  # journals of the old file must not be applied to the new

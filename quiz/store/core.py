@@ -8,10 +8,11 @@ raises :class:`StorageUnavailable` when the storage cannot take a write now.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,11 +21,17 @@ from typing import Any
 import sqlite_utils
 
 from . import aggregates
-from .backup import online_backup
+from .backup import online_backup, private_file
 from .errors import StorageUnavailable, StoreError, translated, translated_methods
 from .schema import SCHEMA_VERSION, run_migration
 
 BUSY_TIMEOUT_MS = 5000
+
+# What Store.finish_measured asks of the caller: given the attempt's item rows, its
+# (overall, verdict, area scores, measurement).
+Measure = Callable[
+    [list[dict[str, Any]]], tuple[float, str | None, dict[str, float], dict[str, Any] | None]
+]
 
 
 # What lists of attempts show with each one, computed per row of ``attempts``.
@@ -53,6 +60,18 @@ def _decoded(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _create_private(path: str) -> None:
+    """Create the database file, if there is none yet, readable by its owner only
+    (0600): SQLite gives its -wal and -shm files the mode of the database file. An
+    existing file keeps its mode; a file that cannot be created is left to SQLite to
+    report."""
+    if path == ":memory:" or path.startswith("file:"):
+        return
+    # OSError: it exists already, or its folder cannot be written (SQLite then says so).
+    with contextlib.suppress(OSError):
+        private_file(path)
+
+
 @translated_methods
 class Store:
     """One connection to the database file at ``path``.
@@ -63,6 +82,7 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = str(path)
+        _create_private(self.path)
         try:
             conn = sqlite3.connect(
                 self.path,
@@ -81,6 +101,10 @@ class Store:
         # Deleted answers are overwritten on disk, not merely unlinked.
         conn.execute("PRAGMA secure_delete = ON")
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Each commit is on disk before it returns, even across a power cut: an answer
+        # acknowledged is an answer kept (docs/reliability.md). WAL's default, NORMAL,
+        # may lose the last commits when the machine (not the process) goes down.
+        conn.execute("PRAGMA synchronous = FULL")
         self.db = sqlite_utils.Database(conn)
 
     def close(self) -> None:
@@ -450,24 +474,44 @@ class Store:
         areas: dict[str, float],
         measurement: dict[str, Any] | None = None,
     ) -> bool:
-        """Close the attempt with its scores (0..1), its verdict (None: too few answers
-        to judge, which keeps it out of percentiles and statistics) and its measurement;
-        False (and no change) if it was already closed."""
+        """Close the attempt with these scores (0..1), verdict (None: too few answers to
+        judge, which keeps it out of percentiles and statistics) and measurement; False
+        (and no change) if it was already closed. The scores are taken as given: to
+        score the answers the attempt has when it closes, use :meth:`finish_measured`."""
+        return self.finish_measured(
+            attempt_id, lambda _rows: (overall, verdict, areas, measurement)
+        )
+
+    def finish_measured(self, attempt_id: int, measure: Measure) -> bool:
+        """Close the attempt with the scores that ``measure`` gives for its items (the
+        rows of :meth:`items`): (overall, verdict, areas, measurement) as for
+        :meth:`finish`. False (and no change) if it was already closed.
+
+        The items are read, measured and the attempt closed in one write transaction,
+        so an answer saved at the same moment is either among the items measured or
+        refused (``save_answer`` checks the attempt is open in its own write
+        transaction): never acknowledged and left out of the score.
+        """
         with self.transaction():
-            cursor = self.db.execute(
+            is_open = self.db.execute(
+                "SELECT 1 FROM attempts WHERE id = ? AND finished_at IS NULL", [attempt_id]
+            ).fetchone()
+            if not is_open:
+                return False
+            overall, verdict, areas, measurement = measure(self.items(attempt_id))
+            stamp = now()
+            self.db.execute(
                 "UPDATE attempts SET finished_at = ?, updated_at = ?, overall = ?, verdict = ?, "
-                "measurement = ? WHERE id = ? AND finished_at IS NULL",
+                "measurement = ? WHERE id = ?",
                 [
-                    now(),
-                    now(),
+                    stamp,
+                    stamp,
                     overall,
                     verdict,
                     _dumps(measurement) if measurement is not None else None,
                     attempt_id,
                 ],
             )
-            if not cursor.rowcount:
-                return False
             self._add_scores(attempt_id, areas)
             self.db.execute(
                 "UPDATE attempts SET first = 1 WHERE id = ? AND mode = 'assessment' "
@@ -863,7 +907,7 @@ class Store:
             "JOIN question_versions AS v ON v.hash = i.version_hash "
             "LEFT JOIN responses AS r ON r.attempt_id = i.attempt_id AND r.position = i.position "
             "WHERE a.finished_at IS NOT NULL AND a.mode = 'assessment' AND a.verdict IS NOT NULL "
-            "AND json_extract(v.body, '$.weight') > 0 ORDER BY a.id"
+            f"AND {aggregates.WEIGHT} > 0 ORDER BY a.id"
         )
 
     def replace_item_parameters(self, rows: Iterable[dict[str, Any]]) -> int:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-from .aggregates import backfill_statistics, form_hash
+from .aggregates import WEIGHT, backfill_statistics, form_hash
 
 
 def _add_forms(db: sqlite_utils.Database) -> None:
@@ -25,7 +25,7 @@ def _add_forms(db: sqlite_utils.Database) -> None:
 def _set_forms(db: sqlite_utils.Database) -> None:
     layouts: dict[int, list[tuple[str, float]]] = {}
     for attempt_id, area, weight in db.execute(
-        "SELECT i.attempt_id, v.area, json_extract(v.body, '$.weight') FROM attempt_items AS i "
+        f"SELECT i.attempt_id, v.area, {WEIGHT} FROM attempt_items AS i "
         "JOIN question_versions AS v ON v.hash = i.version_hash"
     ):
         layouts.setdefault(attempt_id, []).append((area, weight))
