@@ -189,7 +189,8 @@ def main() -> None:
         **os.environ,
         "QUIZ_DATABASE": str(database),
         "QUIZ_INSTANCE_PATH": str(workdir),
-        "QUIZ_SECRET_KEY": "bench",
+        "QUIZ_SECRET_KEY": "bench-secret-key-of-at-least-32-bytes",
+        "QUIZ_SERVER_TIMING": "true",  # the app's own time per request, read below
     }
     host = f"http://127.0.0.1:{args.port}"
     gunicorn = subprocess.Popen(

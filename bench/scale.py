@@ -84,7 +84,7 @@ def main() -> None:
         **os.environ,
         "QUIZ_DATABASE": str(database),
         "QUIZ_INSTANCE_PATH": str(workdir),
-        "QUIZ_SECRET_KEY": "scale",
+        "QUIZ_SECRET_KEY": "scale-bench-secret-key-of-at-least-32-bytes",
     }
     quiz = [sys.executable, "-m", "quiz.cli"]
     if args.database is None:

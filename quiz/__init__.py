@@ -10,7 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
 from . import moodle, web
@@ -26,6 +27,22 @@ HTMX_INTEGRITY = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GB
 HTMX_CDN = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
 
 csrf = CSRFProtect()
+MIN_SECRET_BYTES = 32
+
+
+class SecretKeyTooShort(ValueError):
+    """QUIZ_SECRET_KEY is too short to sign sessions safely."""
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """The session cookie gets the Secure flag on every request that came over HTTPS
+    (behind a proxy: one that sets X-Forwarded-Proto, which gunicorn trusts from
+    127.0.0.1), and always with ``SESSION_COOKIE_SECURE``."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        if app.config["SESSION_COOKIE_SECURE"]:
+            return True
+        return has_request_context() and request.is_secure
 
 
 def bundled(name: str) -> Path:
@@ -57,19 +74,30 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # The Secure flag is set on HTTPS requests anyway; True sets it always (a proxy
+        # that terminates TLS without telling the app: README, "In production").
+        SESSION_COOKIE_SECURE=False,
+        # The session cookie and the CSRF token already tie a form to this site; the
+        # referrer check flask-wtf adds on HTTPS would refuse every form, since pages
+        # send no Referer (Referrer-Policy: no-referrer keeps attempt tokens private).
+        WTF_CSRF_SSL_STRICT=False,
         PERMANENT_SESSION_LIFETIME=timedelta(days=365),
         HTMX_URL=HTMX_CDN,
         HTMX_INTEGRITY=HTMX_INTEGRITY,
         HTMX_FILE=None,  # a local copy of htmx.min.js, served instead of the CDN (offline, tests)
         BANK_CHECK_SECONDS=1.0,
+        SERVER_TIMING=False,  # a Server-Timing header with the app's time (benchmarks)
         RETENTION_DAYS=730,  # a taker's data is deleted this long after their last visit
         # Answers a question version needs before calibration replaces its provisional
         # item parameters (docs/measurement.md).
         CALIBRATION_MIN_RESPONSES=200,
     )
     app.config.from_prefixed_env("QUIZ")
+    from_environment = os.environ.get("QUIZ_SECRET_KEY")
     if config:
         app.config.from_mapping(config)
+    if from_environment is not None and "SECRET_KEY" not in (config or {}):
+        _check_secret(from_environment)
 
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["SECRET_KEY"]:
@@ -85,6 +113,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["quiz.bank"].current()
 
+    app.session_interface = _SessionInterface()
     app.before_request(web.limit_body)  # before CSRFProtect reads the form
     csrf.init_app(app)
     web.init_app(app)
@@ -121,6 +150,17 @@ def _prepare_database(app: Flask) -> None:
             log.error("cannot apply retention to %s: %s", app.config["DATABASE"], exc)
     finally:
         store.close()
+
+
+def _check_secret(key: str) -> None:
+    size = len(key.encode())
+    if size < MIN_SECRET_BYTES:
+        raise SecretKeyTooShort(
+            f"QUIZ_SECRET_KEY is {size} byte{'s' if size != 1 else ''} long; it must be at "
+            f"least {MIN_SECRET_BYTES}. Make one with: python -c 'import secrets; "
+            "print(secrets.token_hex(32))', or leave it unset to use the key the app keeps "
+            "in its instance folder."
+        )
 
 
 def _instance_secret(path: Path) -> str:

@@ -30,6 +30,24 @@ _ONE_THOUSANDS_GROUP = re.compile(r"[1-9]\d{0,2},\d{3}")
 _DIGITS = re.compile(r"\d*")
 
 
+# SQLite's integers are signed 64-bit: a larger number is no row, not an overflow.
+SQLITE_MAX_INT = 2**63 - 1
+_ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def whole_number(text: str | None, maximum: int = SQLITE_MAX_INT) -> int | None:
+    """A whole number written in ASCII digits, from 0 to ``maximum``; None for anything else.
+
+    Python's ``int`` also reads "٣" and other Unicode digits, and ``str.isdigit`` admits
+    "²" and "③", which ``int`` then refuses: every number taken from a URL or a form
+    goes through here instead.
+    """
+    if text is None or not _ASCII_DIGITS.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= maximum else None
+
+
 class AnswerError(ValueError):
     """An answer that cannot be accepted; the message is for the taker."""
 
@@ -132,9 +150,10 @@ def read_answer(question: Any, order: Sequence[int], values: Sequence[str]) -> A
     if isinstance(question, (Single, Multiple)):
         shown = []
         for value in values:
-            if not value.isdigit() or int(value) >= len(order):
+            position = whole_number(value.strip(), len(order) - 1)
+            if position is None:
                 raise AnswerError("That option is not one of this question's choices.")
-            shown.append(order[int(value)])
+            shown.append(order[position])
         if isinstance(question, Single):
             if len(set(shown)) > 1:
                 raise AnswerError("Choose only one option for this question.")

@@ -11,6 +11,7 @@ and make the app serve it at once. A save answers with a value, never a page:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import editor
-from .bank import BankError, BankSource, Problem
+from .bank import BankError, BankSource, Problem, parse
 
 if TYPE_CHECKING:
     from .store import Store
@@ -91,6 +92,22 @@ class BankRevisions:
         text = self.path.read_text(encoding="utf-8")
         digest = editor.sha(text)
         latest = self.store.latest_revision()
+        if latest is not None and latest["sha"] == digest:
+            return text, digest
+        # A save writes the file and records its revision under the bank's lock: taking
+        # it means any save in progress has recorded its own revision under its author,
+        # so what is still unrecorded really was changed outside the app.
+        with contextlib.ExitStack() as stack:
+            # A read-only folder has no lock file: no save can be in progress to wait for.
+            with contextlib.suppress(OSError):
+                stack.enter_context(editor.locked(self.path))
+            return self._record_unseen()
+
+    def _record_unseen(self) -> tuple[str, str]:
+        """:meth:`current` with the lock held."""
+        text = self.path.read_text(encoding="utf-8")
+        digest = editor.sha(text)
+        latest = self.store.latest_revision()
         if latest is None or latest["sha"] != digest:
             message = "The file as the app first found it" if latest is None else None
             self.store.add_revision(digest, OUTSIDE, message or "Changed outside the app", text)
@@ -104,17 +121,21 @@ class BankRevisions:
         Raises editor.EditError when the change itself cannot be made (an
         unknown question id, say); every other refusal is a returned value.
         """
-        self.current()  # the file as it is now, if the history has not seen it yet
-        try:
-            old, new = editor.save(self.path, base, change)
-        except editor.Conflict:
-            self.current()  # the newer file becomes a revision, so the diff can show it
-            return Conflict(self._conflict_diff(base))
-        except BankError as exc:
-            return Invalid(exc.problems)
-        if old == new:
-            return Saved(None)
-        revision = self.store.add_revision(editor.sha(new), author, message, new)
+        # Read, check, write and record in one hold of the lock (as editor.save does, plus
+        # the record): another request never sees the new file without its revision.
+        with editor.locked(self.path):
+            old, digest = self._record_unseen()  # an outside change, if not seen yet
+            if digest != base:
+                return Conflict(self._conflict_diff(base))
+            new = change(old)
+            try:
+                parse(new, self.path.name)
+            except BankError as exc:
+                return Invalid(exc.problems)
+            if old == new:
+                return Saved(None)
+            editor.write_atomic(self.path, new)
+            revision = self.store.add_revision(editor.sha(new), author, message, new)
         if self.source is not None:
             self.source.refresh()
         return Saved(revision)

@@ -8,19 +8,32 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask, Response, current_app, g, render_template, request, send_file, session
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    render_template,
+    request,
+    send_file,
+    session,
+)
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.routing import IntegerConverter
 
 from . import moodle
+from .answers import SQLITE_MAX_INT
 from .bank import Bank
 from .scoring import percent
 from .store import StorageUnavailable, Store
@@ -97,10 +110,10 @@ def is_htmx() -> bool:
 def render(template: str, status: int = 200, **context: Any) -> Response:
     """The whole page, or for htmx its ``content`` block with the page title."""
     if is_htmx():
+        # The block is already escaped HTML, as in the whole page: escaping it again
+        # would show "&amp;" in the tab after an htmx navigation.
         title = render_block(template, "title", **context).strip()
-        body = f"<title>{Markup.escape(title)}</title>\n" + render_block(
-            template, "content", **context
-        )
+        body = f"<title>{title}</title>\n" + render_block(template, "content", **context)
     else:
         body = render_template(template, **context)
     return Response(body, status=status, mimetype="text/html")
@@ -120,6 +133,45 @@ def limit_body() -> None:
             request.max_content_length = request.max_form_memory_size = limit
         else:
             request.max_content_length = current_app.config["EDITOR_MAX_CONTENT_LENGTH"]
+    _buffer_chunked_body(request.max_content_length)
+
+
+def _buffer_chunked_body(limit: int | None) -> None:
+    """A body without a Content-Length (chunked) is read here, up to the limit: over it
+    is a 413, as a body that declares its length is. (Werkzeug would otherwise stop
+    reading at the limit and parse what it got, cutting the form short silently.)"""
+    environ = request.environ
+    # Werkzeug ignores Content-Length beside chunked encoding, and so does this.
+    if limit is None or "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return
+    raw = environ["wsgi.input"]
+    data = bytearray()
+    while len(data) <= limit:
+        chunk = raw.read(min(64 * 1024, limit + 1 - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    if len(data) > limit:
+        abort(413)
+    environ["wsgi.input"] = io.BytesIO(bytes(data))
+    environ["CONTENT_LENGTH"] = str(len(data))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+
+
+class AsciiInt(IntegerConverter):
+    """``<int:…>`` in a route: ASCII digits only (``\\d`` also matches "٣"), and no more
+    of them than a number SQLite can hold has; :func:`_within_sqlite` checks the value."""
+
+    regex = r"[0-9]{1,19}"
+
+
+def _within_sqlite(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A number in a URL beyond SQLite's integers names nothing: 404, whatever the method.
+    (A converter's own maximum would make werkzeug answer 405 to a POST, as the GET
+    route of the same path matches first.)"""
+    for value in (values or {}).values():
+        if isinstance(value, int) and value > SQLITE_MAX_INT:
+            abort(404)
 
 
 def _end_transaction(_exc: BaseException | None) -> None:
@@ -136,11 +188,14 @@ def _start_clock() -> None:
 
 def _security_headers(response: Response) -> Response:
     config = current_app.config
-    if "started" in g:  # the server's own time, for the benchmark and browser dev tools
+    if config["SERVER_TIMING"] and "started" in g:
+        # The server's own time, for the benchmark and browser dev tools; off unless
+        # asked for, as it tells anybody how long each request took.
         response.headers["Server-Timing"] = (
             f"app;dur={(time.perf_counter() - g.started) * 1000:.2f}"
         )
-    scripts = "'self'" if config["HTMX_FILE"] else f"'self' {_origin(config['HTMX_URL'])}"
+    # Only the pinned htmx file, not everything else its CDN host serves.
+    scripts = "'self'" if config["HTMX_FILE"] else f"'self' {_script_source(config['HTMX_URL'])}"
     response.headers["Content-Security-Policy"] = (
         f"default-src 'none'; script-src {scripts}; style-src 'self'; img-src 'self' data:; "
         "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -155,9 +210,12 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def _origin(url: str) -> str:
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.split('/', 1)[0]}" if rest else "'self'"
+def _script_source(url: str) -> str:
+    """The full URL as a CSP source (a path not ending in / matches that file only);
+    characters a CSP source cannot hold are percent-encoded."""
+    if "://" not in url:
+        return "'self'"
+    return re.sub(r"[;,\s]", lambda m: f"%{ord(m.group()):02X}", url)
 
 
 def _error_page(exc: HTTPException) -> Response:
@@ -166,7 +224,7 @@ def _error_page(exc: HTTPException) -> Response:
     message = exc.description if custom else MESSAGES.get(code, MESSAGES[500])
     if isinstance(exc, CSRFError):
         message = CSRF_MESSAGE
-    if code == 413 and request.path.startswith("/instructor/"):
+    if code == 413 and not custom and request.path.startswith("/instructor/"):
         message = (
             f"The file is too large: an import reads files up to "
             f"{moodle.MAX_FILE_BYTES // 1024 // 1024} MB. Split it, or export it from Moodle "
@@ -314,8 +372,11 @@ def _page_globals() -> dict[str, str]:
 
 def init_app(app: Flask) -> None:
     app.extensions["quiz.connections"] = threading.local()
+    app.url_map.converters["int"] = AsciiInt  # before the blueprints add their routes
+    app.url_value_preprocessor(_within_sqlite)
     app.teardown_appcontext(_end_transaction)
-    app.before_request(_start_clock)
+    if app.config["SERVER_TIMING"]:
+        app.before_request(_start_clock)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(StorageUnavailable, _storage_error)

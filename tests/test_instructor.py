@@ -412,3 +412,49 @@ def test_a_broken_file_is_shown_to_instructors_while_the_last_good_bank_serves(
     taker = Taker(app.test_client())
     taker.start()  # takers still start, on the last good bank
     assert "Question 1 of 56" in taker.page(1)
+
+
+def test_a_save_racing_another_request_keeps_its_real_author(app, teacher, bank_file):
+    """Issue 15, point 9: another request that read the file after a save wrote it but
+    before the save recorded its revision took the save for a change "outside the app"."""
+    import threading
+
+    from quiz.revisions import OUTSIDE, BankRevisions
+
+    html, values = edit_form(teacher, "an-aov")
+    BankRevisions(bank_file, Store(app.config["DATABASE"])).current()
+    racer: list[threading.Thread] = []
+    original_add = Store.add_revision
+
+    def add_revision(self, sha, author, message, text):
+        if author == "ann" and not racer:
+            # Another request (a page load) looks at the file in the window between the
+            # save's write and its record.
+            def look():
+                other = Store(app.config["DATABASE"])
+                try:
+                    BankRevisions(bank_file, other).current()
+                finally:
+                    other.close()
+
+            racer.append(threading.Thread(target=look))
+            racer[0].start()
+            racer[0].join(0.5)
+        return original_add(self, sha, author, message, text)
+
+    Store.add_revision = add_revision
+    try:
+        response = teacher.post(
+            "/instructor/questions/an-aov", data={**values, "answer": "45", "message": "Raced"}
+        )
+    finally:
+        Store.add_revision = original_add
+    racer[0].join(10)
+    assert response.status_code == 303
+    store = Store(app.config["DATABASE"])
+    try:
+        authors = [(r["author"], r["message"]) for r in store.revisions()]
+    finally:
+        store.close()
+    assert authors[0] == ("ann", "Raced")
+    assert (OUTSIDE, "Changed outside the app") not in authors

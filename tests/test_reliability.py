@@ -33,7 +33,7 @@ def server_env(tmp_path: Path, bank_file: Path) -> dict[str, str]:
         **{k: v for k, v in os.environ.items() if not k.startswith("QUIZ_")},
         "QUIZ_DATABASE": str(tmp_path / "quiz.db"),
         "QUIZ_QUESTIONS": str(bank_file),
-        "QUIZ_SECRET_KEY": "reliability",
+        "QUIZ_SECRET_KEY": "reliability-test-secret-key-of-32-bytes",
         "QUIZ_INSTANCE_PATH": str(tmp_path),
     }
 

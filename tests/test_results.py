@@ -375,3 +375,10 @@ def test_times_on_the_instructor_pages_name_utc_and_keep_the_instant(app, teache
     finally:
         store.close()
     assert len(times(teacher.get("/instructor/statistics").data.decode())) == 1
+
+
+def test_the_statistics_page_renders_as_an_htmx_fragment_too(app, teacher):
+    seed(app, [0.2, 0.5, 0.8])
+    response = teacher.get("/instructor/statistics", headers={"HX-Request": "true"})
+    html = response.data.decode()
+    assert response.status_code == 200 and "Item parameters" in html and "<td>0.25</td>" in html

@@ -532,3 +532,26 @@ def test_a_legal_question_says_which_law_it_assumes(app, client, bank_file):
     pages = [taker.page(n) for n in range(1, taker.total() + 1)]
     [legal] = [p for p in pages if "Assumes US law" in p]
     assert "may your shop <strong>never</strong> store" in legal
+
+
+# --- someone else's private link (issue 15, point 9) ---------------------------------
+
+
+def test_someone_elses_link_says_before_the_button_that_this_browsers_attempts_move(app):
+    owner = Taker(app.test_client())
+    owner.start()
+    link = re.search(r"/me/recover/[^\"]+", owner.client.get("/me/").data.decode()).group(0)
+
+    visitor = Taker(app.test_client())
+    visitor.start()
+    visitor.start()
+    html = visitor.client.get(link).data.decode()
+    warning = html.find("This browser already has 2 attempts of its own")
+    assert warning != -1
+    assert "move into the history of whoever this link belongs to" in html
+    assert "If someone else sent you this link, press Cancel" in html
+    assert warning < html.index("Show my results here")
+
+    # A browser with no attempts of its own, or the owner's own, moves nothing: no warning.
+    assert "of its own" not in app.test_client().get(link).data.decode()
+    assert "of its own" not in owner.client.get(link).data.decode()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,11 +19,13 @@ from flask import Response, abort, current_app, flash, redirect, request, url_fo
 
 from .. import answers, editor, lint, moodle, timing
 from ..analysis import current_flags
+from ..answers import whole_number
 from ..bank import (
     DIFFICULTIES,
     QUESTION,
     QUESTION_TYPES,
     BankError,
+    Problem,
     check_question,
     parse,
     plain,
@@ -40,6 +43,47 @@ NEW_KINDS = {
     "likert": "Likert statement",
 }
 OPTION_ROWS = 8
+
+# Parsing costs about 0.1 ms per YAML node (lines and flow items), so a text is capped at
+# what parses in a few seconds: about seven times the bundled bank. More would run past
+# the worker's timeout while holding the bank's lock; it is refused before parsing.
+MAX_YAML_ITEMS = 40_000
+MAX_YAML_DEPTH = 20  # compact nesting on one line ("- - - …"), like bank.MAX_FLOW_DEPTH
+MAX_DIGITS = 1_000  # Python refuses to read integers of more than 4,300 digits
+# An import adds at most this many questions at once (a save costs ~7 ms per question).
+MAX_IMPORT_QUESTIONS = 500
+_COMPACT = re.compile(r"(?:[-?:][ \t]+)+")
+_LONG_NUMBER = re.compile(rf"[0-9_]{{{MAX_DIGITS + 1},}}")
+_NUMBER = re.compile(r"[-+]?[0-9]{1,15}(\.[0-9]{1,15})?")
+
+
+def yaml_too_costly(text: str) -> str | None:
+    """Why a raw YAML text is refused before it is parsed, in a sentence; None if it may be.
+
+    ``bank.parse`` refuses alias bombs, deep flow nesting, deep indentation and big files
+    itself; this adds what would still exhaust the parser or run too long.
+    """
+    name = _bank_file_name()
+    items = text.count("\n") + text.count(",")
+    if items > MAX_YAML_ITEMS:
+        return (
+            f"{name} is too big to check here: it has about {items:,} lines and list items, "
+            f"and the editor takes up to {MAX_YAML_ITEMS:,}. Split the bank, or edit the "
+            "file on the server."
+        )
+    for number, line in enumerate(text.splitlines(), start=1):
+        compact = _COMPACT.match(line.lstrip(" "))
+        if compact and compact.group().count(" ") + compact.group().count("\t") > MAX_YAML_DEPTH:
+            return (
+                f"{name}, line {number}: nested more than {MAX_YAML_DEPTH} levels deep on "
+                "one line. Write one item per line."
+            )
+        if len(line) > MAX_DIGITS and _LONG_NUMBER.search(line):
+            return (
+                f"{name}, line {number}: a number of more than {MAX_DIGITS:,} digits. "
+                "No setting or answer needs one; shorten it."
+            )
+    return None
 
 
 def _revisions() -> BankRevisions:
@@ -351,10 +395,27 @@ def raw() -> Response:
     return render("raw.html", text=text, base=digest, problems=[], conflict=None)
 
 
+def _parse_raw(text: str) -> Any:
+    """The bank in a raw text, or BankError; never an exception the parser was not
+    built to raise (recursion, an integer Python will not read)."""
+    try:
+        return parse(text, _bank_file_name())
+    except (RecursionError, ValueError, TypeError, OverflowError) as exc:
+        if isinstance(exc, BankError):
+            raise
+        raise BankError(
+            [Problem(_bank_file_name(), 1, f"cannot be read as a question bank ({exc})")]
+        ) from None
+
+
 @bp.post("/raw/validate")
 def validate_raw() -> Response:
+    text = request.form.get("text", "")
+    refused = yaml_too_costly(text)
+    if refused:
+        return render_fragment("raw.html", "problems", status=422, refused=refused, checked=True)
     try:
-        bank = parse(request.form.get("text", ""), _bank_file_name())
+        bank = _parse_raw(text)
         problems, summary = [], bank.summary()
     except BankError as exc:
         problems, summary = exc.problems, None
@@ -364,6 +425,17 @@ def validate_raw() -> Response:
 @bp.post("/raw")
 def save_raw() -> Response:
     text = request.form.get("text", "").replace("\r\n", "\n")
+    refused = yaml_too_costly(text)
+    if refused:
+        return render(
+            "raw.html",
+            status=422,
+            text=text,
+            base=request.form.get("base", ""),
+            problems=[],
+            conflict=None,
+            refused=refused,
+        )
     outcome = _save_text(lambda _old: text, "Edited the file")
     if isinstance(outcome, Conflict | Invalid):
         status, extra = _refused(outcome)
@@ -375,10 +447,30 @@ def save_raw() -> Response:
 # --- import and export ------------------------------------------------------------------
 
 
+def _too_many_to_import(data: bytes) -> str | None:
+    """A sentence refusing a file with more questions than an import may add, counted
+    before the file is read (reading and saving tens of thousands would run past the
+    worker's timeout). GIFT questions each have one answer in braces; Moodle XML ones
+    are <question> elements."""
+    if data.lstrip()[:5] == b"<?xml" or data.lstrip()[:1] == b"<":
+        count = data.count(b"<question") - data.count(b'type="category"')
+    else:
+        count = data.count(b"{") - data.count(b"\\{")
+    if count <= MAX_IMPORT_QUESTIONS:
+        return None
+    return (
+        f"The file has about {count:,} questions; an import adds up to "
+        f"{MAX_IMPORT_QUESTIONS} at a time. Split it into smaller files. Nothing was imported."
+    )
+
+
 def _import_preview(data: bytes, area: str | None) -> dict[str, Any]:
     bank = current_bank()
     fmt, found, skipped = moodle.read(data)
     converted = moodle.to_bank(found, bank, area)
+    too_big = moodle.bank_room(len(_current()[0].encode()), converted.made)
+    if too_big:
+        raise moodle.MoodleFileError(0, too_big)  # about the whole file: no line
     notes: dict[str, list[str]] = {}
     for note in converted.notes:
         notes.setdefault(note.qid, []).append(note.message)
@@ -415,18 +507,21 @@ def import_preview() -> Response:
         data, filename = upload.read(), upload.filename
     elif request.form.get("payload"):  # the same file again, with an area chosen for it
         try:
-            data = base64.b64decode(request.form["payload"], validate=True)
+            data = base64.urlsafe_b64decode(request.form["payload"])
         except ValueError:
             abort(400, "The file to import was lost on the way; choose it again.")
         filename = request.form.get("filename", "a file")[:200]
     else:
+        data = b""
+    refused = _too_many_to_import(data)
+    if refused or not data:
         return render(
             "import.html",
             status=400,
             bank=current_bank(),
             base=digest,
             preview=None,
-            error="Choose a GIFT or Moodle XML file to import.",
+            error=refused or "Choose a GIFT or Moodle XML file to import.",
         )
     try:
         preview = _import_preview(data, area)
@@ -437,7 +532,8 @@ def import_preview() -> Response:
             bank=current_bank(),
             base=digest,
             preview=None,
-            error=f"{filename}, line {exc.line}: {exc.message}. Nothing was imported.",
+            error=f"{filename}{f', line {exc.line}' if exc.line else ''}: {exc.message}. "
+            "Nothing was imported.",
         )
     return render(
         "import.html",
@@ -447,14 +543,19 @@ def import_preview() -> Response:
         error=None,
         filename=filename,
         area=area or "",
-        payload=base64.b64encode(data).decode(),
+        # URL-safe, so that the form's encoding adds nothing: the confirmation is a third
+        # larger than the file, which IMPORT_MAX_CONTENT_LENGTH allows for.
+        payload=base64.urlsafe_b64encode(data).decode(),
     )
 
 
 @bp.post("/import/confirm")
 def import_confirm() -> Response:
     try:
-        data = base64.b64decode(request.form.get("payload", ""), validate=True)
+        data = base64.urlsafe_b64decode(request.form.get("payload", ""))
+        refused = _too_many_to_import(data)
+        if refused:
+            abort(413, refused)
         preview = _import_preview(data, request.form.get("area") or None)
     except (ValueError, moodle.MoodleFileError):
         abort(400, "The file to import was lost on the way; choose it again.")
@@ -501,8 +602,12 @@ def _bank_file_name() -> str:
 
 
 def _number_or_none(value: str) -> Any:
+    """A number typed in ASCII digits, or the text as it is (the validator then says
+    it is not a number): no Unicode digits, 5,000-digit integers, inf or nan."""
     value = value.strip()
-    return editor.number(value) if value else None
+    if not value:
+        return None
+    return editor.number(value) if _NUMBER.fullmatch(value) else value
 
 
 @bp.get("/settings")
@@ -532,7 +637,10 @@ def _settings_change(section: str) -> tuple[Callable[[Any], Any], str]:
         return (lambda doc: editor.put_settings(doc, data)), "Edited the settings"
     if section == "verdicts":
         rows = []
-        for i in range(int(form.get("rows", "0") or 0)):
+        count = whole_number(form.get("rows") or "0", 1000)
+        if count is None:
+            abort(400, "The form's number of rows is not a number. Reload the page and try again.")
+        for i in range(count):
             vid = form.get(f"id-{i}", "").strip()
             if not vid:
                 continue  # an emptied row deletes its rule

@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import urlsplit
+
 from flask import Blueprint, Response, flash, redirect, request, session, url_for
 
 from .. import accounts
@@ -15,10 +18,24 @@ bp = Blueprint("auth", __name__, url_prefix="/instructor")
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path inside the instructor area: never another site."""
-    if target and target.startswith("/instructor") and "//" not in target and "\\" not in target:
+    """Only a path inside the instructor area: never another site, and nothing that
+    would break the Location header (a line break, any other control character)."""
+    if (
+        target
+        and len(target) <= 2000
+        and target.startswith("/instructor")
+        and "//" not in target
+        and "\\" not in target
+        and not any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in target)
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("instructor.dashboard")
+
+
+def _given_next(target: str | None) -> str:
+    """The ``next`` a login form carries on: a safe one, or none."""
+    return _safe_next(target) if target else ""
 
 
 def _keep_only_taker() -> None:
@@ -33,7 +50,7 @@ def _keep_only_taker() -> None:
 def login() -> Response:
     if current_instructor():
         return redirect(_safe_next(request.args.get("next")))
-    return render("login.html", next=request.args.get("next", ""), username="")
+    return render("login.html", next=_given_next(request.args.get("next")), username="")
 
 
 @bp.post("/login")
@@ -46,7 +63,7 @@ def do_login() -> Response:
         return render(
             "login.html",
             status=429 if limited else 401,
-            next=request.form.get("next", ""),
+            next=_given_next(request.form.get("next")),
             username=username,
             error="Too many failed logins. Wait a minute, then try again."
             if limited

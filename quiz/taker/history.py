@@ -99,8 +99,12 @@ def _recovered(token: str) -> str:
 
 @bp.get("/recover/<token>")
 def recover(token: str) -> Response:
-    count = len(store().taker_attempts(_recovered(token)))
-    return render("recover.html", token=token, count=count)
+    owner = _recovered(token)
+    count = len(store().taker_attempts(owner))
+    current = session.get("taker")
+    # What "Show my results here" would move into the link's history.
+    mine = len(store().taker_attempts(current)) if current and current != owner else 0
+    return render("recover.html", token=token, count=count, mine=mine)
 
 
 @bp.post("/recover/<token>")
