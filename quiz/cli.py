@@ -279,6 +279,9 @@ def import_questions(file: str, area: str | None, dry_run: bool, author: str) ->
         converted.made, sorted(skipped + converted.skipped, key=lambda s: s.line), converted.notes
     )
     made = conversion.made
+    too_big = moodle.bank_room(Path(path).stat().st_size, made)
+    if too_big:
+        raise click.ClickException(f"{file}: nothing imported: {too_big}")
     if made and not dry_run:
         app = create_app({"QUESTIONS": path})
         store = Store(app.config["DATABASE"])

@@ -12,6 +12,7 @@ XML is read with lxml, entities and network access off.
 from __future__ import annotations
 
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,6 +23,7 @@ from lxml import etree
 from slugify import slugify
 
 from .answers import plain_number
+from .bank import MAX_BYTES as MAX_BANK_BYTES
 from .bank import Bank, Dimension, check_question
 
 TYPE_REASONS = {
@@ -192,6 +194,7 @@ class _Markdownish(HTMLParser):
         self._rows: list[list[str]] | None = None
         self._cell: list[str] | None = None
         self._lists: list[int | None] = []  # open lists: the next number, or None for bullets
+        self._code = 0  # inside <code>: text is literal there, so nothing is escaped
 
     def _emit(self, text: str) -> None:
         if self._cell is not None:
@@ -217,6 +220,7 @@ class _Markdownish(HTMLParser):
         elif tag in ("td", "th") and self._rows is not None:
             self._cell = []
         elif tag in self.MARKS:
+            self._code += tag == "code"
             self._emit(self.MARKS[tag])
         elif tag in ("p", "div", "ul", "ol"):
             if tag in ("ul", "ol"):
@@ -259,6 +263,7 @@ class _Markdownish(HTMLParser):
             self.out.append(_table([r for r in self._rows if r]))
             self._rows = None
         elif tag in self.MARKS:
+            self._code = max(0, self._code - (tag == "code"))
             self._emit(self.MARKS[tag])
         elif tag in ("p", "div", "ul", "ol"):
             if tag in ("ul", "ol") and self._lists:
@@ -271,7 +276,8 @@ class _Markdownish(HTMLParser):
         if self._pre is not None:
             self._pre.append(data)
             return
-        self._emit(literal(re.sub(r"\s+", " ", data)))
+        data = re.sub(r"\s+", " ", data)
+        self._emit(data.replace("`", "'") if self._code else literal(data))
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -281,7 +287,7 @@ def _table(rows: list[list[str]]) -> str:
     width = max(len(r) for r in rows)
     lines = []
     for n, row in enumerate(rows):
-        cells = row + [""] * (width - len(row))
+        cells = [c.replace("|", "\\|") for c in row] + [""] * (width - len(row))
         lines.append("| " + " | ".join(cells) + " |")
         if n == 0:
             lines.append("|" + " --- |" * width)
@@ -298,7 +304,9 @@ def convert(text: str, fmt: str) -> tuple[str, list[str]]:
     dropped: list[str] = []
     if fmt == "html":
         parser = _Markdownish()
-        parser.feed(text)
+        # '<![' opens a marked section only as '<![CDATA['; Python's parser asserts on
+        # any other, so such text is taken as the text it is.
+        parser.feed(re.sub(r"<!\[(?!CDATA\[)", "&lt;![", text))
         parser.close()
         dropped = parser.dropped
         text = "".join(parser.out)
@@ -667,8 +675,13 @@ def _xml_question(
     else:
         found.kind = "numeric"
         full, partial = [], []
-        for _, fraction, _, answer in answers:
+        for _, fraction, feedback, answer in answers:
             text = _xml_text(answer)  # a number, not formatted text
+            if feedback:  # kept, as GIFT's is, in the explanation
+                who = "Any other answer" if text == "*" else text
+                found.general_feedback = "\n\n".join(
+                    filter(None, [found.general_feedback, f"{literal(who)}: {feedback}"])
+                )
             if text == "*":  # Moodle's "any other answer": feedback only
                 continue
             number = file_number(text, "answer")
@@ -718,9 +731,24 @@ def too_large(size: int) -> str | None:
     if size <= MAX_FILE_BYTES:
         return None
     return (
-        f"the file is {size / 1024 / 1024:.1f} MB, and an import reads files up to "
-        f"{MAX_FILE_BYTES // 1024 // 1024} MB: split it, or export it from Moodle without "
-        "its media files"
+        f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB, the most an import "
+        "reads: split it, or export it from Moodle without its media files"
+    )
+
+
+def bank_room(bank_bytes: int, made: list[dict[str, Any]]) -> str | None:
+    """None when ``made`` fits in a bank file of ``bank_bytes`` bytes under the bank's
+    size limit (bank.MAX_BYTES); else the sentence refusing the import, so a dry run and a
+    real import agree before the slow part. The questions' size as YAML is estimated
+    from their JSON with a margin (the bundled bank's YAML is 1.06 times its JSON)."""
+    estimate = bank_bytes + int(
+        1.25 * sum(len(json.dumps(q, ensure_ascii=False).encode()) + 16 for q in made)
+    )
+    if estimate <= MAX_BANK_BYTES:
+        return None
+    return (
+        f"these {len(made)} questions would make the bank about {estimate / 1e6:.1f} MB, over "
+        f"the {MAX_BANK_BYTES / 1e6:g} MB a bank file may be: import them in smaller files"
     )
 
 
@@ -822,10 +850,12 @@ def _new_id(name: str, prefix: str, taken: set[str]) -> str:
     python-slugify), that starts with the area's prefix, fits the bank's 64 characters
     with room for a '-2'…'-999' suffix, and is not taken."""
     room = ID_LENGTH - len(prefix) - 4
-    base = slugify(name, max_length=room, word_boundary=True, save_order=True) or "question"
-    if base.startswith(prefix):
-        base = base[len(prefix) :] or "question"
-    base = prefix + base
+    if name.lower().startswith(prefix):
+        name = name[len(prefix) :]
+    base = slugify(name, max_length=room, word_boundary=True, save_order=True)
+    if len(base) < min(12, len(slugify(name))):  # one long word: cut it rather than lose it
+        base = slugify(name, max_length=room)
+    base = prefix + (base or "question")
     qid, n = base, 2
     while qid in taken:
         qid, n = f"{base}-{n}", n + 1

@@ -5,6 +5,7 @@ files without areas, format markers in options."""
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -256,7 +257,7 @@ def test_a_title_that_already_starts_with_the_prefix_is_not_doubled():
 # --- 5. exact numbers out -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("answer", [12345678901.5, 0.0000001, 1e21, 2.675, -0.5])
+@pytest.mark.parametrize("answer", [12345678901.5, 0.0000001, 98765432109876.5, 2.675, -0.5])
 def test_numbers_leave_exactly_as_the_bank_holds_them(answer):
     text = SMALL_BANK.read_text().replace("    answer: 45\n", f"    answer: {answer!r}\n")
     from quiz.bank import parse
@@ -401,7 +402,7 @@ def test_an_over_size_file_is_refused_alike_by_the_cli_and_the_page(
     monkeypatch.setenv("QUIZ_QUESTIONS", str(bank_file))
     result = CliRunner().invoke(main, ["import", str(path), "--dry-run"])
     assert result.exit_code == 1
-    assert "an import reads files up to 16 MB: split it" in result.output
+    assert "the file is larger than 16 MB, the most an import reads: split it" in result.output
     log_in(app, client)
     page = client.get("/instructor/import").data.decode()
     assert "GIFT or Moodle XML, up to 16 MB" in page
@@ -410,9 +411,8 @@ def test_an_over_size_file_is_refused_alike_by_the_cli_and_the_page(
         content_type="multipart/form-data",
         data={"csrf_token": csrf_token(page), "file": (io.BytesIO(path.read_bytes()), "huge.xml")},
     )
-    assert (
-        refused.status_code == 422 and "an import reads files up to 16 MB" in refused.data.decode()
-    )
+    assert refused.status_code == 422
+    assert "the file is larger than 16 MB, the most an import reads" in refused.data.decode()
     far_too_big = client.post(
         "/instructor/import",
         content_type="multipart/form-data",
@@ -465,3 +465,65 @@ def test_numbered_and_bulleted_lists_survive():
     assert text == "Steps:\n\n1. Check\n2. Fix\n\n- Note"
     html = markdown(text)
     assert "<ol>\n<li>Check</li>\n<li>Fix</li>\n</ol>" in html and "<ul>\n<li>Note</li>" in html
+
+
+def test_odd_html_never_crashes_and_cells_and_code_keep_their_text():
+    assert convert("What <![foo[ x", "html")[0] == "What <![foo[ x"  # Python's parser asserted
+    [made] = imported(
+        xml_quiz(
+            '<question type="truefalse"><name><text>Marked</text></name><questiontext '
+            'format="html"><text>&lt;![if x]&gt; odd</text></questiontext>'
+            '<answer fraction="100"><text>true</text></answer><answer fraction="0">'
+            "<text>false</text></answer></question>"
+        )
+    )[2].made
+    assert "odd" in made["prompt"]
+    table = convert("<table><tr><td>Jan</td><td>10 | 5</td></tr></table>", "html")[0]
+    assert "<th>10 | 5</th>" in markdown(table)
+    code = convert("Use <code>a_b</code> and x_y", "html")[0]
+    assert "<code>a_b</code> and x_y" in markdown(code)
+
+
+def test_an_import_that_would_overflow_the_bank_is_refused_alike_by_dry_run_and_import(
+    monkeypatch, bank_file, tmp_path
+):
+    path = tmp_path / "many.gift"
+    path.write_text(
+        "\n\n".join(f"::Q{n}::{'Which one is right here? ' * 20}{{=a ~b}}" for n in range(4000))
+    )
+    monkeypatch.setenv("QUIZ_QUESTIONS", str(bank_file))
+    before = bank_file.read_text()
+    for args in (["--dry-run"], []):
+        result = CliRunner().invoke(main, ["import", str(path), "--area", "client", *args])
+        assert result.exit_code == 1, args
+        assert "these 4000 questions would make the bank about" in result.output
+        assert "over the 2 MB a bank file may be" in result.output
+    assert bank_file.read_text() == before
+
+
+def test_a_confirmation_carries_any_file_under_the_limit(app, client, bank_file):
+    """URL-safe base64: a file of multi-byte text (whose base64 has many + and /) under 16 MB
+    is confirmed, not answered 413."""
+    blob = "電子商務の質問" * (15 * 1024 * 1024 // 21)
+    data = xml_quiz(
+        '<question type="multichoice"><name><text>Wide</text></name>'
+        f'<questiontext format="html"><text>Which?</text><file name="n.txt">{blob}</file>'
+        '</questiontext><answer fraction="100"><text>a</text></answer>'
+        '<answer fraction="0"><text>b</text></answer></question>'
+    ).encode()
+    assert 15 * 1024 * 1024 < len(data) < 16 * 1024 * 1024
+    log_in(app, client)
+    page = client.get("/instructor/import").data.decode()
+    html = client.post(
+        "/instructor/import",
+        content_type="multipart/form-data",
+        data={
+            "csrf_token": csrf_token(page),
+            "area": "client",
+            "file": (io.BytesIO(data), "w.xml"),
+        },
+    ).data.decode()
+    start = html.index("/instructor/import/confirm")
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html[start:]))
+    done = client.post("/instructor/import/confirm", data=fields)
+    assert done.status_code == 303 and "cl-wide" in bank_file.read_text()
