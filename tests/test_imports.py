@@ -53,6 +53,15 @@ def xml_choice(name: str, answers: list[tuple[str, str]], single: bool = True) -
     )
 
 
+def upload(client, page: str, data: bytes, filename: str, area: str = ""):
+    """Post a file to the import preview, as the page's form does."""
+    return client.post(
+        "/instructor/import",
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf_token(page), "area": area, "file": (io.BytesIO(data), filename)},
+    )
+
+
 def imported(text: str, area: str = "analytical"):
     fmt, found, skipped = read(text.encode())
     return found, skipped, to_bank(found, BANK, area)
@@ -105,15 +114,7 @@ def test_the_cli_dry_run_and_the_web_preview_survive_a_comma_fraction(
     assert result.exit_code == 0 and "1 question would be added" in result.output
     log_in(app, client)
     page = client.get("/instructor/import").data.decode()
-    preview = client.post(
-        "/instructor/import",
-        content_type="multipart/form-data",
-        data={
-            "csrf_token": csrf_token(page),
-            "area": "technical",
-            "file": (io.BytesIO(path.read_bytes()), "comma.xml"),
-        },
-    )
+    preview = upload(client, page, path.read_bytes(), "comma.xml", "technical")
     assert preview.status_code == 200 and "1 question to add" in " ".join(
         preview.data.decode().split()
     )
@@ -297,15 +298,7 @@ def test_a_category_names_its_area_anywhere_in_its_path():
 def test_the_web_preview_asks_for_the_area_and_keeps_the_file(app, client, bank_file):
     log_in(app, client)
     page = client.get("/instructor/import").data.decode()
-    preview = client.post(
-        "/instructor/import",
-        content_type="multipart/form-data",
-        data={
-            "csrf_token": csrf_token(page),
-            "area": "",
-            "file": (io.BytesIO(b"::A::One?{=a ~b}\n"), "one.gift"),
-        },
-    ).data.decode()
+    preview = upload(client, page, b"::A::One?{=a ~b}\n", "one.gift").data.decode()
     assert "1 question names no area in its category. Which area should it go to?" in " ".join(
         preview.split()
     )
@@ -406,18 +399,10 @@ def test_an_over_size_file_is_refused_alike_by_the_cli_and_the_page(
     log_in(app, client)
     page = client.get("/instructor/import").data.decode()
     assert "GIFT or Moodle XML, up to 16 MB" in page
-    refused = client.post(
-        "/instructor/import",
-        content_type="multipart/form-data",
-        data={"csrf_token": csrf_token(page), "file": (io.BytesIO(path.read_bytes()), "huge.xml")},
-    )
+    refused = upload(client, page, path.read_bytes(), "huge.xml")
     assert refused.status_code == 422
     assert "the file is larger than 16 MB, the most an import reads" in refused.data.decode()
-    far_too_big = client.post(
-        "/instructor/import",
-        content_type="multipart/form-data",
-        data={"csrf_token": csrf_token(page), "file": (io.BytesIO(with_media(30)), "x.xml")},
-    )
+    far_too_big = upload(client, page, with_media(30), "x.xml")
     assert far_too_big.status_code == 413
     assert "an import reads files up to 16 MB" in far_too_big.data.decode()
 
@@ -425,15 +410,7 @@ def test_an_over_size_file_is_refused_alike_by_the_cli_and_the_page(
 def test_a_file_near_the_limit_can_be_previewed_and_confirmed(app, client, bank_file):
     log_in(app, client)
     page = client.get("/instructor/import").data.decode()
-    preview = client.post(
-        "/instructor/import",
-        content_type="multipart/form-data",
-        data={
-            "csrf_token": csrf_token(page),
-            "area": "technical",
-            "file": (io.BytesIO(with_media(15)), "big.xml"),
-        },
-    )
+    preview = upload(client, page, with_media(15), "big.xml", "technical")
     html = preview.data.decode()
     assert preview.status_code == 200 and "1 question to add" in " ".join(html.split())
     start = html.index("/instructor/import/confirm")
@@ -514,15 +491,7 @@ def test_a_confirmation_carries_any_file_under_the_limit(app, client, bank_file)
     assert 15 * 1024 * 1024 < len(data) < 16 * 1024 * 1024
     log_in(app, client)
     page = client.get("/instructor/import").data.decode()
-    html = client.post(
-        "/instructor/import",
-        content_type="multipart/form-data",
-        data={
-            "csrf_token": csrf_token(page),
-            "area": "client",
-            "file": (io.BytesIO(data), "w.xml"),
-        },
-    ).data.decode()
+    html = upload(client, page, data, "w.xml", "client").data.decode()
     start = html.index("/instructor/import/confirm")
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html[start:]))
     done = client.post("/instructor/import/confirm", data=fields)
