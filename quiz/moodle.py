@@ -85,12 +85,11 @@ class Imported:
 
 @dataclass(frozen=True)
 class Note:
+    """What an added question lost on the way in, or how its scoring changed."""
+
     line: int
     qid: str
     message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.qid}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -322,11 +321,6 @@ def convert(text: str, fmt: str) -> tuple[str, list[str]]:
     else:  # 'plain' and Moodle's auto-format: the text as typed, line breaks kept
         text = "\n".join(literal(line) for line in text.split("\n"))
     return text.strip(), dropped
-
-
-def from_format(text: str, fmt: str) -> str:
-    """Text in one of Moodle's formats as this app's Markdown (see :func:`convert`)."""
-    return convert(text, fmt)[0]
 
 
 # --- GIFT ---------------------------------------------------------------------------------
