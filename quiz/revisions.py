@@ -20,11 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 from . import editor
 from .bank import BankError, BankSource, Problem, parse
+from .store import StorageUnavailable
 
 if TYPE_CHECKING:
     from .store import Store
 
 OUTSIDE = "outside the app"  # the author of a change nobody made through the app
+
+# The ``base`` of a missing bank file: no sha of a text, so it matches no revision, and a
+# save over it (pasting a whole bank in the raw editor, restoring a revision) writes the file.
+MISSING = "missing"
 
 DiffLine = tuple[str, str]  # (kind, line): kind is 'meta', 'add', 'del' or 'same'
 
@@ -51,6 +56,15 @@ class Invalid:
 
 
 SaveResult = Saved | Conflict | Invalid
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """What is wrong with the bank file: ``kind`` is 'missing', 'empty' or 'invalid'
+    (then ``problems`` are the validator's). Takers meanwhile get the last good bank."""
+
+    kind: str
+    problems: list[Problem]
 
 
 def diff(old: str, new: str, old_name: str, new_name: str) -> list[DiffLine]:
@@ -87,9 +101,12 @@ class BankRevisions:
         """The file's text and sha256, recorded as a revision if the history lacks it.
 
         That is how edits made outside the app (a text editor, a git pull) show
-        up in the history, under the author "outside the app".
+        up in the history, under the author "outside the app". A missing file is
+        ("", MISSING), and nothing is recorded: there is no text to keep.
         """
-        text = self.path.read_text(encoding="utf-8")
+        text = self._read()
+        if text is None:
+            return "", MISSING
         digest = editor.sha(text)
         latest = self.store.latest_revision()
         if latest is not None and latest["sha"] == digest:
@@ -105,13 +122,58 @@ class BankRevisions:
 
     def _record_unseen(self) -> tuple[str, str]:
         """:meth:`current` with the lock held."""
-        text = self.path.read_text(encoding="utf-8")
+        text = self._read()
+        if text is None:
+            return "", MISSING
         digest = editor.sha(text)
         latest = self.store.latest_revision()
         if latest is None or latest["sha"] != digest:
             message = "The file as the app first found it" if latest is None else None
-            self.store.add_revision(digest, OUTSIDE, message or "Changed outside the app", text)
+            # On read-only storage the file is served unrecorded: reading pages need no
+            # write, and the next writable start records it.
+            with contextlib.suppress(StorageUnavailable):
+                self.store.add_revision(digest, OUTSIDE, message or "Changed outside the app", text)
         return text, digest
+
+    def problem(self) -> FileProblem | None:
+        """What is wrong with the file now, or None when it loads. The app's bank source,
+        when given, is refreshed and its error read (no second parse of a good file)."""
+        text = self._read()
+        if text is None:
+            return FileProblem("missing", [])
+        if not text.strip():
+            return FileProblem("empty", [])
+        if self.source is not None:
+            self.source.refresh()
+            error = self.source.error
+            return FileProblem("invalid", error.problems) if error is not None else None
+        try:
+            parse(text, self.path.name)
+        except BankError as exc:
+            return FileProblem("invalid", exc.problems)
+        return None
+
+    def last_good(self, looked_at: int = 20) -> dict[str, Any] | None:
+        """The newest revision whose text validates and is not the file as it is now
+        (what to restore when the file is broken), among the newest ``looked_at``."""
+        _, digest = self.current()
+        for row in self.store.revisions()[:looked_at]:
+            if row["sha"] == digest or not row["size"]:
+                continue
+            shown = self.store.revision(row["id"])
+            try:
+                parse(shown["text"], self.path.name)
+            except BankError:
+                continue
+            return shown
+        return None
+
+    def _read(self) -> str | None:
+        """The file's text, or None when there is no file."""
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
 
     def save(
         self, base: str, change: Callable[[str], str], author: str, message: str
@@ -178,9 +240,10 @@ class BankRevisions:
         known = self.store.revision_by_sha(base)
         if known is None:
             return [("meta", "The version you started from is not in the history.")]
+        now = self._read()
         return diff(
             known["text"],
-            self.path.read_text(encoding="utf-8"),
+            "" if now is None else now,
             f"the version you opened (revision {known['id']})",
-            "the file now",
+            "the file now" if now is not None else "no file (it is missing)",
         )

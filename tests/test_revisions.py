@@ -10,7 +10,16 @@ from click.testing import CliRunner
 from quiz import editor
 from quiz.bank import BankSource
 from quiz.cli import main
-from quiz.revisions import OUTSIDE, BankRevisions, Conflict, Invalid, Saved, diff
+from quiz.revisions import (
+    MISSING,
+    OUTSIDE,
+    BankRevisions,
+    Conflict,
+    FileProblem,
+    Invalid,
+    Saved,
+    diff,
+)
 from quiz.store import Store
 
 from .helpers import SMALL_BANK
@@ -117,3 +126,36 @@ def test_a_command_line_import_is_a_revision_with_its_author(monkeypatch, bank_f
         assert "Changed outside the app" not in [r["message"] for r in store.revisions()]
     finally:
         store.close()
+
+
+def test_a_missing_file_is_no_revision_and_a_save_over_it_writes_the_file(store, small_bank):
+    """Issue 15.6: a deleted bank file reads as ("", MISSING) and records nothing; a save
+    over MISSING (a pasted bank, a restore) writes the file; a stale base is a conflict."""
+    source = BankSource(small_bank, check_every=3600)
+    source.current()
+    revisions = BankRevisions(small_bank, store, source)
+    original, base = revisions.current()
+    small_bank.unlink()
+    assert revisions.current() == ("", MISSING)
+    assert len(store.revisions()) == 1
+    assert revisions.problem() == FileProblem("missing", [])
+    assert revisions.last_good()["sha"] == base
+    assert isinstance(revisions.save(base, lambda old: original, "ann", "Edit"), Conflict)
+    assert not small_bank.exists()
+    outcome = revisions.restore(1, MISSING, "ann")
+    assert isinstance(outcome, Saved) and outcome.revision == 2
+    assert small_bank.read_text() == original
+    assert revisions.problem() is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"), [("", "empty"), ("  \n", "empty"), ("settings: [\n", "invalid")]
+)
+def test_the_problem_of_an_emptied_or_broken_file(store, small_bank, text, kind):
+    revisions = BankRevisions(small_bank, store, BankSource(small_bank, check_every=3600))
+    revisions.current()
+    small_bank.write_text(text)
+    problem = revisions.problem()
+    assert problem.kind == kind
+    assert bool(problem.problems) == (kind == "invalid")
+    assert revisions.last_good()["id"] == 1  # the emptied or broken file is not offered

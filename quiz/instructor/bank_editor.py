@@ -10,6 +10,7 @@ instructor typed stays in the form.
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import re
 from collections.abc import Callable
@@ -31,7 +32,7 @@ from ..bank import (
     plain,
 )
 from ..report import REVIEW_LABELS
-from ..revisions import BankRevisions, Conflict, Invalid, SaveResult
+from ..revisions import BankRevisions, Conflict, FileProblem, Invalid, SaveResult
 from ..web import current_bank, current_instructor, is_htmx, render, render_fragment, store
 from . import bp
 
@@ -127,20 +128,64 @@ def _problems(outcome: Invalid) -> str:
     return "; ".join(str(p) for p in outcome.problems)
 
 
+# --- a missing, empty or invalid bank file -----------------------------------------------
+
+
+def _problem_context(problem: FileProblem | None) -> dict[str, Any]:
+    """What ``_bank_problem.html`` shows: the file's problem and the revision to restore."""
+    return {
+        "bank_problem": problem,
+        "bank_file": _bank_file_name(),
+        "bank_served": current_bank() is not None,
+        "last_good": _revisions().last_good() if problem else None,
+    }
+
+
+def _file_context() -> dict[str, Any]:
+    """:func:`_problem_context` for the file as it is now."""
+    return _problem_context(_revisions().problem())
+
+
+def _needs_good_file(view: Callable[..., Response]) -> Callable[..., Response]:
+    """A page that edits the bank's document works on a file that loads. With the file
+    missing, empty or invalid it says so and offers the restore instead: a page is a
+    503 (it cannot be shown now), a save a 409 (the file is not what the form was
+    made from) and leaves the file as it is."""
+
+    @functools.wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Response:
+        problem = _revisions().problem()
+        if problem is None:
+            return view(*args, **kwargs)
+        saving = request.method == "POST"
+        return render(
+            "bank_problem.html",
+            status=409 if saving else 503,
+            heading="Nothing was saved" if saving else "The question bank needs attention",
+            why=(
+                "The change was not made: the bank file has a problem, so it cannot be edited."
+                if saving
+                else "This page edits the bank file, which cannot be read now."
+            ),
+            **_problem_context(problem),
+        )
+
+    return guarded
+
+
 # --- dashboard -----------------------------------------------------------------------
 
 
 @bp.get("/")
 def dashboard() -> Response:
-    _, digest = _current()
-    source = current_app.extensions["quiz.bank"]
+    _current()
     bank = current_bank()
     return render(
         "instructor.html",
         bank=bank,
-        error=source.error,
         latest=store().latest_revision(),
         lint_problems=lint.lint(bank) if bank else [],
+        **_file_context(),
     )
 
 
@@ -148,6 +193,7 @@ def dashboard() -> Response:
 
 
 @bp.get("/questions")
+@_needs_good_file
 def questions() -> Response:
     text, digest = _current()
     bank = current_bank()
@@ -217,6 +263,7 @@ def _editor_page(
 
 
 @bp.get("/questions/new")
+@_needs_good_file
 def new_question() -> Response:
     _, digest = _current()
     kind = request.args.get("type", "single")
@@ -232,6 +279,7 @@ def new_question() -> Response:
 
 
 @bp.get("/questions/<qid>")
+@_needs_good_file
 def edit_question(qid: str) -> Response:
     text, digest = _current()
     doc = editor.load(text)
@@ -303,6 +351,7 @@ def preview_question() -> Response:
 
 
 @bp.post("/questions")
+@_needs_good_file
 def create_question() -> Response:
     data = editor.question_from_form(request.form)
     outcome = _save(lambda doc: editor.put_question(doc, data), f"Added question {data['id']}")
@@ -316,6 +365,7 @@ def create_question() -> Response:
 
 
 @bp.post("/questions/<qid>")
+@_needs_good_file
 def save_question(qid: str) -> Response:
     data = editor.question_from_form(request.form)
     outcome = _save(lambda doc: editor.put_question(doc, data, qid), f"Edited question {qid}")
@@ -340,6 +390,7 @@ def _list_action(change: Callable[[Any], Any], message: str, done: str) -> Respo
 
 
 @bp.post("/questions/<qid>/duplicate")
+@_needs_good_file
 def duplicate_question(qid: str) -> Response:
     made: list[str] = []
     outcome = _save(
@@ -357,6 +408,7 @@ def duplicate_question(qid: str) -> Response:
 
 
 @bp.get("/questions/<qid>/delete")
+@_needs_good_file
 def confirm_delete_question(qid: str) -> Response:
     _, digest = _current()
     bank = current_bank()
@@ -366,6 +418,7 @@ def confirm_delete_question(qid: str) -> Response:
 
 
 @bp.post("/questions/<qid>/delete")
+@_needs_good_file
 def delete_question(qid: str) -> Response:
     return _list_action(
         lambda doc: editor.delete_question(doc, qid),
@@ -375,6 +428,7 @@ def delete_question(qid: str) -> Response:
 
 
 @bp.post("/questions/<qid>/move")
+@_needs_good_file
 def move_question(qid: str) -> Response:
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
@@ -392,7 +446,7 @@ def move_question(qid: str) -> Response:
 @bp.get("/raw")
 def raw() -> Response:
     text, digest = _current()
-    return render("raw.html", text=text, base=digest, problems=[], conflict=None)
+    return render("raw.html", text=text, base=digest, problems=[], conflict=None, **_file_context())
 
 
 def _parse_raw(text: str) -> Any:
@@ -435,11 +489,14 @@ def save_raw() -> Response:
             problems=[],
             conflict=None,
             refused=refused,
+            **_file_context(),
         )
     outcome = _save_text(lambda _old: text, "Edited the file")
     if isinstance(outcome, Conflict | Invalid):
         status, extra = _refused(outcome)
-        return render("raw.html", status=status, text=text, base=_current()[1], **extra)
+        return render(
+            "raw.html", status=status, text=text, base=_current()[1], **extra, **_file_context()
+        )
     flash("Saved the file." if outcome.revision else "Nothing changed.")
     return redirect(url_for("instructor.raw"), code=303)
 
@@ -487,6 +544,7 @@ def _import_preview(data: bytes, area: str | None) -> dict[str, Any]:
 
 
 @bp.get("/import")
+@_needs_good_file
 def import_form() -> Response:
     _, digest = _current()
     return render("import.html", bank=current_bank(), base=digest, preview=None, error=None)
@@ -498,6 +556,7 @@ def _import_limit() -> dict[str, int]:
 
 
 @bp.post("/import")
+@_needs_good_file
 def import_preview() -> Response:
     """What a file would add, before anything is saved (the dry run)."""
     _, digest = _current()
@@ -550,6 +609,7 @@ def import_preview() -> Response:
 
 
 @bp.post("/import/confirm")
+@_needs_good_file
 def import_confirm() -> Response:
     try:
         data = base64.urlsafe_b64decode(request.form.get("payload", ""))
@@ -611,6 +671,7 @@ def _number_or_none(value: str) -> Any:
 
 
 @bp.get("/settings")
+@_needs_good_file
 def settings() -> Response:
     text, digest = _current()
     doc = plain(editor.load(text))
@@ -686,6 +747,7 @@ def _settings_change(section: str) -> tuple[Callable[[Any], Any], str]:
 
 
 @bp.post("/settings/<section>")
+@_needs_good_file
 def save_settings(section: str) -> Response:
     change, message = _settings_change(section)
     outcome = _save(change, message)
@@ -705,7 +767,7 @@ def save_settings(section: str) -> Response:
 @bp.get("/revisions")
 def revisions() -> Response:
     _current()
-    return render("revisions.html", revisions=store().revisions())
+    return render("revisions.html", revisions=store().revisions(), **_file_context())
 
 
 @bp.get("/revisions/<int:revision_id>")
@@ -716,7 +778,12 @@ def revision(revision_id: int) -> Response:
         abort(404, f"There is no revision {revision_id}.")
     shown, diff = found
     return render(
-        "revision.html", revision=shown, diff=diff, base=digest, is_current=shown["sha"] == digest
+        "revision.html",
+        revision=shown,
+        diff=diff,
+        base=digest,
+        is_current=shown["sha"] == digest,
+        **_file_context(),
     )
 
 
