@@ -132,11 +132,22 @@ def _prepare_database(app: Flask) -> None:
 
     A schema that is current is enough to serve pages: the failure is logged and
     each request that needs to write gets a clear error page instead of the app
-    failing to start (and its supervisor restarting it in a loop).
+    failing to start (and its supervisor restarting it in a loop). A database this
+    process cannot write is opened read-only (``Store.read_only``) and not migrated;
+    one whose schema is older than the app needs stops the start with a sentence.
     """
     log = logging.getLogger("quiz")
     store = Store(app.config["DATABASE"])
     try:
+        if store.read_only:
+            # Nothing is migrated and nothing purged: only a current schema serves.
+            store.migrate()
+            log.warning(
+                "%s is on storage this process cannot write; serving it read-only%s",
+                app.config["DATABASE"],
+                " (immutable: no -wal or -shm file beside it)" if store.immutable else "",
+            )
+            return
         try:
             store.migrate()
         except StorageUnavailable as exc:

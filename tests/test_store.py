@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -16,7 +17,7 @@ from quiz.analysis import item_analysis
 from quiz.bank import load, version_hash
 from quiz.draw import draw
 from quiz.report import scores_at
-from quiz.store import SCHEMA_VERSION, StorageUnavailable, Store, StoreError, storage_kind
+from quiz.store import SCHEMA_VERSION, StorageUnavailable, Store, StoreError, core, storage_kind
 
 BANK = load(bundled("questions.yaml"))
 
@@ -342,6 +343,95 @@ def test_opening_a_new_database_in_a_read_only_folder_raises_storage_unavailable
         "    print(exc.kind)\n"
     )
     assert read_only_folder_run(tmp_path, code) == "readonly\n"
+
+
+@pytest.fixture
+def cannot_write(monkeypatch):
+    """Storage this process cannot write, as os.access reports a read-only mount (the
+    folder itself stays writable: tests/test_read_only.py mounts one for real)."""
+    real = os.access
+    monkeypatch.setattr(
+        core.os, "access", lambda path, mode, **kw: mode != os.W_OK and real(path, mode, **kw)
+    )
+    monkeypatch.setattr(core, "_unsaved_failures", [])
+
+
+def _stopped_cleanly(path, **attempt):
+    """A migrated database with one attempt, its last connection closed (no journals)."""
+    s = Store(path)
+    s.migrate()
+    new_attempt(s, **attempt)
+    s.close()
+    assert not os.path.exists(f"{path}-wal") and not os.path.exists(f"{path}-shm")
+
+
+WRITES_ON_READ_ONLY = {**WRITES}
+del WRITES_ON_READ_ONLY["migrate"]  # a read-only store checks the schema instead
+
+
+@pytest.mark.parametrize("write", WRITES_ON_READ_ONLY.values(), ids=WRITES_ON_READ_ONLY.keys())
+def test_a_database_on_storage_it_cannot_write_opens_read_only_and_immutable(
+    tmp_path, cannot_write, write
+):
+    _stopped_cleanly(tmp_path / "quiz.db")
+    s = Store(tmp_path / "quiz.db")
+    try:
+        assert s.read_only and s.immutable
+        assert s.migrate() == SCHEMA_VERSION  # checked, not migrated
+        attempt_id = s.attempt("t" * 32)["id"]
+        with pytest.raises(StorageUnavailable) as caught:
+            write(s, attempt_id)
+        assert caught.value.kind == "readonly"
+        assert s.attempt("t" * 32)["id"] == attempt_id  # reading goes on
+    finally:
+        s.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["quiz.db"]  # nothing was made
+
+
+def test_a_database_left_with_its_journals_opens_read_only_and_reads_the_wal(
+    tmp_path, cannot_write
+):
+    _stopped_cleanly(tmp_path / "quiz.db")
+    writer = sqlite3.connect(tmp_path / "quiz.db", isolation_level=None)
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("UPDATE attempts SET display_name = 'only in the WAL'")
+    s = Store(tmp_path / "quiz.db")  # a server that did not stop cleanly left -wal and -shm
+    try:
+        assert s.read_only and not s.immutable
+        assert s.attempt("t" * 32)["display_name"] == "only in the WAL"
+    finally:
+        s.close()
+        writer.close()
+
+
+def test_a_read_only_database_with_an_older_schema_is_refused_with_a_sentence(
+    tmp_path, cannot_write
+):
+    _stopped_cleanly(tmp_path / "quiz.db")
+    with sqlite3.connect(tmp_path / "quiz.db") as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.close()
+    s = Store(tmp_path / "quiz.db")
+    try:
+        with pytest.raises(StoreError, match=r"older than this app needs .*writable storage"):
+            s.migrate()
+    finally:
+        s.close()
+
+
+def test_login_failures_on_read_only_storage_are_kept_in_memory(tmp_path, cannot_write):
+    _stopped_cleanly(tmp_path / "quiz.db")
+    s = Store(tmp_path / "quiz.db")
+    try:
+        now = time.time()
+        s.record_login_failure("ann", "10.0.0.1", now)
+        s.record_login_failure("bob", "10.0.0.1", now)
+        assert s.login_failures_since("ann", "10.0.0.1", now - 60) == (1, 2)
+        assert s.login_failures_since("ann", "10.0.0.1", now + 1) == (0, 0)
+        s.clear_login_failures("ann")  # a successful login: no write
+        assert s.login_failures_since("ann", "10.0.0.1", now - 60) == (0, 1)
+    finally:
+        s.close()
 
 
 def test_a_database_locked_by_another_writer_raises_storage_unavailable(store, tmp_path):

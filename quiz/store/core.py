@@ -12,6 +12,8 @@ import contextlib
 import json
 import os
 import sqlite3
+import threading
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,7 +24,7 @@ import sqlite_utils
 
 from . import aggregates
 from .backup import online_backup, private_file
-from .errors import StorageUnavailable, StoreError, translated, translated_methods
+from .errors import StorageUnavailable, StoreError, storage_kind, translated, translated_methods
 from .schema import SCHEMA_VERSION, run_migration
 
 BUSY_TIMEOUT_MS = 5000
@@ -72,23 +74,64 @@ def _create_private(path: str) -> None:
         private_file(path)
 
 
+def cannot_write(path: str) -> bool:
+    """True when ``path`` is an existing database file that this process cannot write:
+    the file, or its folder (where SQLite keeps the -wal and -shm files), is read-only,
+    as on a read-only mount."""
+    if path == ":memory:" or path.startswith("file:") or not os.path.isfile(path):
+        return False
+    folder = os.path.dirname(os.path.abspath(path))
+    return not (os.access(path, os.W_OK) and os.access(folder, os.W_OK))
+
+
+def _read_only_uri(path: str) -> tuple[str, bool]:
+    """The URI that opens ``path`` read-only, and whether it is immutable.
+
+    With no -wal or -shm file beside it (a clean stop), nothing but the file itself
+    holds the data and nobody can change it while the storage is read-only: SQLite's
+    ``immutable=1`` reads it without the -shm file it could not create. With journals
+    left by a server that did not stop cleanly, ``mode=ro`` reads the file and its WAL
+    (SQLite does this without writing as long as the -shm file exists).
+    """
+    absolute = os.path.abspath(path)
+    immutable = not any(os.path.exists(absolute + suffix) for suffix in ("-wal", "-shm"))
+    uri = f"file:{urllib.parse.quote(absolute)}?mode=ro"
+    return (uri + "&immutable=1", True) if immutable else (uri, False)
+
+
+# Failed logins that read-only storage could not keep: (username, address, time), kept
+# in this process so that the rate limit still holds (accounts.log_in).
+_unsaved_failures: list[tuple[str, str, float]] = []
+_unsaved_lock = threading.Lock()
+
+
 @translated_methods
 class Store:
     """One connection to the database file at ``path``.
 
-    Raises :class:`StorageUnavailable` when the file cannot be opened because its
+    An existing file on storage this process cannot write (:func:`cannot_write`) is
+    opened read-only (``read_only``), immutable when no journals are beside it
+    (``immutable``): reads work and every write raises :class:`StorageUnavailable`.
+    Raises :class:`StorageUnavailable` when a new file cannot be made because its
     folder is read-only.
     """
 
     def __init__(self, path: str | Path):
         self.path = str(path)
-        _create_private(self.path)
+        self.read_only = cannot_write(self.path)
+        self.immutable = False
+        target, uri = self.path, False
+        if self.read_only:
+            (target, self.immutable), uri = _read_only_uri(self.path), True
+        else:
+            _create_private(self.path)
         try:
             conn = sqlite3.connect(
-                self.path,
+                target,
                 isolation_level=None,
                 timeout=BUSY_TIMEOUT_MS / 1000,
                 check_same_thread=False,
+                uri=uri,
             )
         except sqlite3.OperationalError as exc:
             # SQLite says only that it cannot open the file: a new file in a folder
@@ -116,6 +159,8 @@ class Store:
     @translated
     def transaction(self) -> Iterator[None]:
         """BEGIN IMMEDIATE … COMMIT: takes the write lock up front, so it never deadlocks."""
+        if self.read_only:  # SQLite would begin it and refuse only the first write
+            raise StorageUnavailable("readonly")
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -149,8 +194,12 @@ class Store:
     def migrate(self, target: int = SCHEMA_VERSION) -> int:
         """Bring the schema up to ``target``; safe to run from several processes at once.
 
-        Raises StoreError if the file has a newer schema than this app.
+        Raises StoreError if the file has a newer schema than this app. On read-only
+        storage nothing is migrated: a schema at ``target`` serves as it is, an older one
+        raises StoreError saying so.
         """
+        if self.read_only:
+            return self._check_read_only_schema(target)
         self.db.execute("PRAGMA journal_mode = WAL")
         with self.transaction():
             version = self.schema_version()
@@ -162,6 +211,21 @@ class Store:
             for number in range(version, target):
                 run_migration(self.db, number)
         return self.schema_version()
+
+    def _check_read_only_schema(self, target: int) -> int:
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {version}, newer than this app "
+                f"({SCHEMA_VERSION}); upgrade the app"
+            )
+        if version < target:
+            raise StoreError(
+                f"{self.path} is on read-only storage and has schema version {version}, "
+                f"older than this app needs ({target}); start the app once with the "
+                "database on writable storage to upgrade it, then serve it read-only"
+            )
+        return version
 
     # --- question versions and schemes -------------------------------------
 
@@ -612,7 +676,11 @@ class Store:
         )
 
     def recovery_token(self, taker: str, new: str) -> str:
-        """The taker's recovery token, set to ``new`` if they have none yet."""
+        """The taker's recovery token, set to ``new`` if they have none yet (only then
+        does it write, so a taker who has one sees it on read-only storage)."""
+        row = self.db.execute("SELECT recovery FROM takers WHERE key = ?", [taker]).fetchone()
+        if row and row[0]:
+            return row[0]
         self.touch_taker(taker)
         self.db.execute(
             "UPDATE takers SET recovery = ? WHERE key = ? AND recovery IS NULL", [new, taker]
@@ -696,11 +764,22 @@ class Store:
         return row[0] if row else None
 
     def record_login_failure(self, username: str, address: str, at: float) -> None:
-        self.db.execute(
-            "INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)",
-            [username, address, at],
-        )
-        self.db.execute("DELETE FROM login_failures WHERE at < ?", [at - 3600])
+        """Keep a failed login; storage that cannot take it (read-only, full) leaves it in
+        this process's memory, so that the rate limit holds all the same."""
+        if not self.read_only:
+            try:
+                self.db.execute(
+                    "INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)",
+                    [username, address, at],
+                )
+                self.db.execute("DELETE FROM login_failures WHERE at < ?", [at - 3600])
+                return
+            except sqlite3.OperationalError as exc:
+                if storage_kind(exc) not in ("readonly", "full"):
+                    raise
+        with _unsaved_lock:
+            _unsaved_failures[:] = [f for f in _unsaved_failures if f[2] >= at - 3600]
+            _unsaved_failures.append((username, address, at))
 
     def login_failures_since(self, username: str, address: str, since: float) -> tuple[int, int]:
         """Failed logins since a time: (for this username, from this address)."""
@@ -710,10 +789,24 @@ class Store:
         by_address = self.db.execute(
             "SELECT count(*) FROM login_failures WHERE address = ? AND at >= ?", [address, since]
         ).fetchone()[0]
+        with _unsaved_lock:
+            recent = [f for f in _unsaved_failures if f[2] >= since]
+        by_name += sum(1 for f in recent if f[0] == username)
+        by_address += sum(1 for f in recent if f[1] == address)
         return by_name, by_address
 
     def clear_login_failures(self, username: str) -> None:
-        self.db.execute("DELETE FROM login_failures WHERE username = ?", [username])
+        """Forget a username's failed logins (a successful login); on read-only storage
+        only those kept in memory, so that logging in needs no write."""
+        with _unsaved_lock:
+            _unsaved_failures[:] = [f for f in _unsaved_failures if f[0] != username]
+        if self.read_only:
+            return
+        try:
+            self.db.execute("DELETE FROM login_failures WHERE username = ?", [username])
+        except sqlite3.OperationalError as exc:
+            if storage_kind(exc) not in ("readonly", "full"):
+                raise
 
     # --- revisions of the bank -----------------------------------------------------
 

@@ -66,8 +66,11 @@ def index() -> Response:
         trend = charts.trend([f"#{i}" for i in range(1, len(finished) + 1)], series)
     link = None
     if rows:
-        token = store().recovery_token(session["taker"], secrets.token_urlsafe(24))
-        link = url_for("history.recover", token=token, _external=True)
+        try:
+            token = store().recovery_token(session["taker"], secrets.token_urlsafe(24))
+            link = url_for("history.recover", token=token, _external=True)
+        except StorageUnavailable:
+            pass  # read-only storage: a link made before shows, a new one cannot be made now
     return render(
         "me.html",
         attempts=list(reversed(rows)),
