@@ -150,3 +150,22 @@ def analysis():
     """The statistics page's item analysis, from the request's store and bank
     (call it inside ``app.test_request_context()``)."""
     return item_analysis(web.store(), web.current_bank())
+
+
+TIME = re.compile(r"<time\b([^>]*)>(.*?)</time>", re.S)
+
+
+def times(html: str) -> list[tuple[str, str]]:
+    """(datetime attribute, text) of every <time> element, after checking each names UTC."""
+    found = []
+    for attributes, text in TIME.findall(html):
+        stamp = re.search(r'datetime="([^"]+)"', attributes)
+        assert stamp, attributes
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp.group(1)), stamp.group(1)
+        assert "data-local" in attributes
+        text = text.replace("&nbsp;", " ")
+        assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC", text), text
+        found.append((stamp.group(1), text))
+    # No bare stored stamps or dates outside <time> (and so without their zone).
+    assert not re.search(r"\d{4}-\d\d-\d\d", TIME.sub("", html.split("<main", 1)[1]))
+    return found

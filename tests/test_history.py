@@ -12,7 +12,7 @@ import pytest
 from quiz import create_app
 from quiz.store import Store
 
-from .helpers import Taker, answer_all, csrf_token, items, right_values, wrong_values
+from .helpers import Taker, answer_all, csrf_token, items, right_values, times, wrong_values
 
 
 def finished_attempt(app, client, values=right_values, profile=None) -> Taker:
@@ -228,25 +228,6 @@ def test_csv_download_is_utf8_with_one_bom_and_keeps_non_ascii_names(app, client
     assert table[0][0] == "attempt"  # the mark is not glued to the first heading
     assert table[1][1] == NAME
     assert all(len(row) == len(table[0]) for row in table)
-
-
-TIME = re.compile(r"<time\b([^>]*)>(.*?)</time>", re.S)
-
-
-def times(html: str) -> list[tuple[str, str]]:
-    """(datetime attribute, text) of every <time> element, after checking each names UTC."""
-    found = []
-    for attributes, text in TIME.findall(html):
-        stamp = re.search(r'datetime="([^"]+)"', attributes)
-        assert stamp, attributes
-        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp.group(1)), stamp.group(1)
-        assert "data-local" in attributes
-        text = text.replace("&nbsp;", " ")
-        assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC", text), text
-        found.append((stamp.group(1), text))
-    # No bare stored stamps or dates outside <time> (and so without their zone).
-    assert not re.search(r"\d{4}-\d\d-\d\d", TIME.sub("", html.split("<main", 1)[1]))
-    return found
 
 
 def test_times_on_the_history_pages_name_utc_and_keep_the_instant(app, client):

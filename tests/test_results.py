@@ -16,7 +16,7 @@ from quiz.bank import load, question_from_body, version_hash
 from quiz.draw import draw
 from quiz.store import Store
 
-from .helpers import Taker, analysis, log_in
+from .helpers import Taker, analysis, log_in, times
 
 
 def seed(app, abilities, finish=True, start="2026-11-0", name="Taker {n}"):
@@ -329,24 +329,6 @@ def test_csv_exports_send_the_bom_once_however_many_chunks(app, teacher):
             assert len(chunks) >= 2 and len(rows) == 1 + 12 * 56 and len(rows[0]) == width
         else:
             assert [row[1] for row in rows[1:]] == [f"{NAME} {n}" for n in range(12)]
-
-
-TIME = re.compile(r"<time\b([^>]*)>(.*?)</time>", re.S)
-
-
-def times(html: str) -> list[tuple[str, str]]:
-    """(datetime attribute, text) of every <time> element, after checking each names UTC."""
-    found = []
-    for attributes, text in TIME.findall(html):
-        stamp = re.search(r'datetime="([^"]+)"', attributes)
-        assert stamp, attributes
-        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp.group(1)), stamp.group(1)
-        text = text.replace("&nbsp;", " ")
-        assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC", text), text
-        found.append((stamp.group(1), text))
-    # No bare stored stamps or dates outside <time> (and so without their zone).
-    assert not re.search(r"\d{4}-\d\d-\d\d", TIME.sub("", html.split("<main", 1)[1]))
-    return found
 
 
 def test_times_on_the_instructor_pages_name_utc_and_keep_the_instant(app, teacher):
