@@ -13,8 +13,9 @@ from typing import Any
 from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import moodle, web
+from . import moodle, sessions, web
 from .bank import BankSource
 from .store import SCHEMA_VERSION, StorageUnavailable, Store
 
@@ -36,8 +37,8 @@ class SecretKeyTooShort(ValueError):
 
 class _SessionInterface(SecureCookieSessionInterface):
     """The session cookie gets the Secure flag on every request that came over HTTPS
-    (behind a proxy: one that sets X-Forwarded-Proto, which gunicorn trusts from
-    127.0.0.1), and always with ``SESSION_COOKIE_SECURE``."""
+    (behind a proxy: one that sets X-Forwarded-Proto, trusted with ``PROXIES``, or by
+    gunicorn from 127.0.0.1), and always with ``SESSION_COOKIE_SECURE``."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         if app.config["SESSION_COOKIE_SECURE"]:
@@ -81,7 +82,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # referrer check flask-wtf adds on HTTPS would refuse every form, since pages
         # send no Referer (Referrer-Policy: no-referrer keeps attempt tokens private).
         WTF_CSRF_SSL_STRICT=False,
-        PERMANENT_SESSION_LIFETIME=timedelta(days=365),
+        PERMANENT_SESSION_LIFETIME=timedelta(days=365),  # a taker's link to their history
+        # An instructor's session ends after this long without a request, and this long
+        # after logging in whatever happens (docs/reliability.md, "Sessions").
+        INSTRUCTOR_IDLE_MINUTES=120,
+        INSTRUCTOR_SESSION_HOURS=12,
+        # How many reverse proxies in front of the app to trust for the client's address
+        # and scheme (X-Forwarded-For, X-Forwarded-Proto); 0 trusts none (README).
+        PROXIES=0,
+        # Starting attempts, per client address and per taker, within START_WINDOW seconds.
+        START_LIMIT_PER_ADDRESS=60,
+        START_LIMIT_PER_TAKER=10,
+        START_WINDOW=600,
+        # An attempt without a single answer is deleted this long after its last change.
+        EMPTY_ATTEMPT_HOURS=24,
         HTMX_URL=HTMX_CDN,
         HTMX_INTEGRITY=HTMX_INTEGRITY,
         HTMX_FILE=None,  # a local copy of htmx.min.js, served instead of the CDN (offline, tests)
@@ -113,6 +127,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["quiz.bank"].current()
 
+    proxies = int(app.config["PROXIES"])
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.session_interface = _SessionInterface()
     app.before_request(web.limit_body)  # before CSRFProtect reads the form
     csrf.init_app(app)
@@ -122,6 +139,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .instructor import login
     from .taker import history
 
+    sessions.init_app(app)
     for blueprint in (taker.bp, history.bp, login.bp, instructor.bp):
         app.register_blueprint(blueprint)
     return app
@@ -156,7 +174,7 @@ def _prepare_database(app: Flask) -> None:
             log.error("cannot write to %s (%s); serving read-only", app.config["DATABASE"], exc)
             return
         try:
-            store.purge(web.retention_cutoff(app.config))
+            web.purge(store, app.config)
         except StorageUnavailable as exc:
             log.error("cannot apply retention to %s: %s", app.config["DATABASE"], exc)
     finally:

@@ -1,4 +1,5 @@
-"""Instructor accounts: names, password hashing, and logins with a rate limit.
+"""Instructor accounts: names, password hashing, logins with a rate limit, and when a
+session ends.
 
 Accounts are made from the command line only (``quiz create-instructor``);
 there is no sign-up page. The login page and the CLI both use this module.
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 MIN_PASSWORD = 10
-MAX_FAILURES = 5  # per username and per address, within WINDOW
+MAX_FAILURES = 5  # per username and address, within WINDOW
+MAX_ADDRESS_FAILURES = 20  # per address, whatever the usernames, within WINDOW
 WINDOW = 60.0  # seconds
 # Checked for unknown usernames, so that a wrong name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a password", method="scrypt")
@@ -74,24 +76,65 @@ def set_password(store: Store, username: str, password: str, *, new: bool) -> No
     store.set_instructor(username, hash_password(password))
 
 
+def remove(store: Store, username: str) -> None:
+    """Delete an account; its sessions end with it. Raises AccountError without one."""
+    if not store.remove_instructor(username):
+        raise AccountError(f"there is no instructor '{username}'")
+
+
 @dataclass(frozen=True)
 class Login:
     """The outcome of a login: 'ok', 'wrong' (name and password do not match) or
-    'limited' (too many failures within WINDOW seconds)."""
+    'limited' (too many logins from this address, for this name or in all)."""
 
     outcome: str
 
 
 def log_in(store: Store, username: str, password: str, address: str) -> Login:
-    """Check a login against the account and the rate limit (per username and per
-    address, MAX_FAILURES within WINDOW seconds), recording a failure."""
+    """Check a login against the rate limit, then the account.
+
+    The login is recorded before anything is checked, so that guesses sent in parallel
+    all count. Limits, within WINDOW seconds: MAX_FAILURES for one username from one
+    address, so that an attacker locks out only themselves; MAX_ADDRESS_FAILURES from
+    one address for any usernames, so that one address cannot try every name.
+    ``address`` is the client's (behind proxies, as ``PROXIES`` trusts them).
+    """
     now = time.time()
-    by_name, by_address = store.login_failures_since(username, address, now - WINDOW)
-    if by_name >= MAX_FAILURES or by_address >= MAX_FAILURES:
+    pair, by_address = store.count_login(username, address, now, now - WINDOW)
+    if pair > MAX_FAILURES or by_address > MAX_ADDRESS_FAILURES:
         return Login("limited")
     stored = store.password_hash(username)
     if not check_password_hash(stored or _DUMMY_HASH, password) or stored is None:
-        store.record_login_failure(username, address, now)
         return Login("wrong")
-    store.clear_login_failures(username)
+    store.clear_logins(username, address)
     return Login("ok")
+
+
+def session_end(
+    state: tuple[int, bool] | None,
+    version: int,
+    started: float,
+    seen: float,
+    now: float,
+    idle: float,
+    lifetime: float,
+) -> str | None:
+    """Why an instructor session has ended, or None while it lasts.
+
+    ``state`` is the store's (session version, ended by logout) for the session's
+    account, None without the account; ``version`` the one the session was made under;
+    ``started`` and ``seen`` when it logged in and was last used, ``now`` (epoch seconds);
+    ``idle`` and ``lifetime`` the longest pause and the longest session, in seconds.
+    Returns 'removed', 'logged out', 'password changed', 'idle' or 'expired'.
+    """
+    if state is None:
+        return "removed"
+    if state[1]:
+        return "logged out"
+    if state[0] != version:
+        return "password changed"
+    if now - seen > idle:
+        return "idle"
+    if now - started > lifetime:
+        return "expired"
+    return None

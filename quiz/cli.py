@@ -129,7 +129,11 @@ def _set_password(username: str, must_exist: bool) -> None:
         raise click.ClickException(str(exc)) from None
     finally:
         store.close()
-    click.echo(f"{'Password changed for' if must_exist else 'Created instructor'} {username}.")
+    click.echo(
+        f"Password changed for {username}; their sessions have ended."
+        if must_exist
+        else f"Created instructor {username}."
+    )
 
 
 @main.command("create-instructor")
@@ -144,6 +148,21 @@ def create_instructor(username: str) -> None:
 def set_password(username: str) -> None:
     """Change an instructor's password."""
     _set_password(username, must_exist=True)
+
+
+@main.command("remove-instructor")
+@click.argument("username")
+def remove_instructor(username: str) -> None:
+    """Delete an instructor account; its sessions end at once (revisions keep the name)."""
+    app = create_app()
+    store = Store(app.config["DATABASE"])
+    try:
+        accounts.remove(store, username)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    click.echo(f"Removed instructor {username}; their sessions have ended.")
 
 
 @main.command("seed-demo")

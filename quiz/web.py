@@ -24,8 +24,8 @@ from flask import (
     render_template,
     request,
     send_file,
-    session,
 )
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
@@ -79,20 +79,28 @@ def retention_cutoff(config: Mapping[str, Any]) -> str:
     return cutoff.isoformat(timespec="seconds")
 
 
+def purge(target: Store, config: Mapping[str, Any]) -> None:
+    """Apply retention, and delete attempts started and left without an answer."""
+    target.purge(retention_cutoff(config))
+    empty = datetime.now(UTC) - timedelta(hours=float(config["EMPTY_ATTEMPT_HOURS"]))
+    target.purge_empty(empty.isoformat(timespec="seconds"))
+
+
 _last_purge = float("-inf")
 
 
 def purge_if_due() -> None:
-    """Apply retention at most once a day per process (start-up applies it too)."""
+    """:func:`purge` at most once an hour per process (start-up purges too)."""
     global _last_purge
-    if time.monotonic() - _last_purge >= 86400:
+    if time.monotonic() - _last_purge >= 3600:
         _last_purge = time.monotonic()
-        store().purge(retention_cutoff(current_app.config))
+        purge(store(), current_app.config)
 
 
 def current_instructor() -> str | None:
-    """The username of the instructor logged in on this session, or None."""
-    return session.get("instructor")
+    """The username of the instructor logged in on this session, or None (checked
+    against the account on each request: ``instructor.login``)."""
+    return current_user.username if current_user.is_authenticated else None
 
 
 def current_bank() -> Bank | None:
@@ -127,7 +135,7 @@ def render_fragment(template: str, block: str, status: int = 200, **context: Any
 def limit_body() -> None:
     """Logged-in instructors may send the whole bank file, or a file to import (whose
     confirmation carries it again in a form field); everybody else, short forms."""
-    if request.path.startswith("/instructor/") and session.get("instructor"):
+    if request.path.startswith("/instructor/") and current_instructor():
         if request.path.startswith("/instructor/import"):
             limit = current_app.config["IMPORT_MAX_CONTENT_LENGTH"]
             request.max_content_length = request.max_form_memory_size = limit
@@ -235,7 +243,10 @@ def _error_page(exc: HTTPException) -> Response:
         )
     if code >= 500:
         current_app.logger.error("%s on %s %s", code, request.method, request.path)
-    return render("error.html", status=code, code=code, message=message)
+    page = render("error.html", status=code, code=code, message=message)
+    if getattr(exc, "retry_after", None) is not None:  # a 429 or 503 that says when
+        page.headers["Retry-After"] = str(exc.retry_after)
+    return page
 
 
 STORAGE_MESSAGES = {

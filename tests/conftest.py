@@ -40,6 +40,10 @@ def bank_file(request, tmp_path: Path) -> Path:
     return path
 
 
+# Tests start many attempts from one client; tests/test_limits.py checks the limit.
+UNLIMITED_STARTS = {"START_LIMIT_PER_TAKER": 10**6, "START_LIMIT_PER_ADDRESS": 10**6}
+
+
 @pytest.fixture
 def app(tmp_path: Path, bank_file: Path):
     return create_app(
@@ -49,6 +53,7 @@ def app(tmp_path: Path, bank_file: Path):
             "QUESTIONS": str(bank_file),
             "SECRET_KEY": "test-secret",
             "BANK_CHECK_SECONDS": 0,
+            **UNLIMITED_STARTS,
         }
     )
 

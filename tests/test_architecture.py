@@ -38,7 +38,7 @@ PURE = {
     "quiz.demo",
 }
 SERVICES = {"quiz.attempts", "quiz.analysis", "quiz.revisions", "quiz.accounts"}
-WEB = {"flask", "flask_wtf", "jinja2_fragments", "quiz.web"}
+WEB = {"flask", "flask_login", "flask_wtf", "jinja2_fragments", "quiz.web", "quiz.sessions"}
 SQL = {"sqlite3", "sqlite_utils"}
 
 

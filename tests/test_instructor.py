@@ -8,6 +8,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
+from quiz import accounts
 from quiz.bank import load
 from quiz.cli import main
 from quiz.store import Store
@@ -40,7 +41,8 @@ def test_create_instructor_and_set_password_from_stdin(tmp_path, monkeypatch):
     again = runner.invoke(main, ["create-instructor", "ann"], input="another password1\n")
     assert again.exit_code == 1 and "already exists" in again.output
     changed = runner.invoke(main, ["set-password", "ann"], input="a new long password\n")
-    assert changed.exit_code == 0 and "Password changed for ann." in changed.stdout
+    assert changed.exit_code == 0
+    assert "Password changed for ann; their sessions have ended." in changed.stdout
     unknown = runner.invoke(main, ["set-password", "bob"], input="a new long password\n")
     assert unknown.exit_code == 1 and "there is no instructor 'bob'" in unknown.output
     short = runner.invoke(main, ["create-instructor", "cy"], input="short\n")
@@ -50,6 +52,10 @@ def test_create_instructor_and_set_password_from_stdin(tmp_path, monkeypatch):
     store = Store(tmp_path / "quiz.db")
     assert store.password_hash("ann").startswith("scrypt:")
     store.close()
+    removed = runner.invoke(main, ["remove-instructor", "ann"])
+    assert removed.exit_code == 0 and "Removed instructor ann" in removed.stdout
+    gone = runner.invoke(main, ["remove-instructor", "ann"])
+    assert gone.exit_code == 1 and "there is no instructor 'ann'" in gone.output
 
 
 def test_login_logout_and_renewed_session(app, client):
@@ -86,7 +92,7 @@ def test_wrong_passwords_are_refused_and_then_rate_limited(app, client):
 
 def test_failures_are_limited_per_address_too(app, client):
     token = csrf_token(client.get("/instructor/login").data)
-    for n in range(5):
+    for n in range(accounts.MAX_ADDRESS_FAILURES):
         client.post(
             "/instructor/login",
             data={"csrf_token": token, "username": f"user{n}", "password": "guess-guess"},

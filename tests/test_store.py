@@ -353,7 +353,8 @@ def cannot_write(monkeypatch):
     monkeypatch.setattr(
         core.os, "access", lambda path, mode, **kw: mode != os.W_OK and real(path, mode, **kw)
     )
-    monkeypatch.setattr(core, "_unsaved_failures", [])
+    monkeypatch.setattr(core, "_unsaved_logins", [])
+    monkeypatch.setattr(core, "_unsaved_ended", set())
 
 
 def _stopped_cleanly(path, **attempt):
@@ -419,17 +420,19 @@ def test_a_read_only_database_with_an_older_schema_is_refused_with_a_sentence(
         s.close()
 
 
-def test_login_failures_on_read_only_storage_are_kept_in_memory(tmp_path, cannot_write):
+def test_logins_and_logouts_on_read_only_storage_are_kept_in_memory(tmp_path, cannot_write):
     _stopped_cleanly(tmp_path / "quiz.db")
     s = Store(tmp_path / "quiz.db")
     try:
         now = time.time()
-        s.record_login_failure("ann", "10.0.0.1", now)
-        s.record_login_failure("bob", "10.0.0.1", now)
-        assert s.login_failures_since("ann", "10.0.0.1", now - 60) == (1, 2)
-        assert s.login_failures_since("ann", "10.0.0.1", now + 1) == (0, 0)
-        s.clear_login_failures("ann")  # a successful login: no write
-        assert s.login_failures_since("ann", "10.0.0.1", now - 60) == (0, 1)
+        assert s.count_login("ann", "10.0.0.1", now, now - 60) == (1, 1)
+        assert s.count_login("bob", "10.0.0.1", now, now - 60) == (1, 2)
+        assert s.count_login("ann", "10.0.0.2", now, now - 60) == (1, 1)
+        s.clear_logins("ann", "10.0.0.1")  # a successful login: no write
+        assert s.count_login("ann", "10.0.0.1", now, now - 60) == (1, 2)
+        assert s.count_login("ann", "10.0.0.1", now + 61, now + 1) == (1, 1)
+        s.end_session("a session id", now + 60)
+        assert s.session_state("ann", "a session id") is None  # no account in this file
     finally:
         s.close()
 

@@ -1,7 +1,7 @@
 """Logging instructors in and out: the one public page of the instructor's side.
 
-``accounts`` checks the password and the rate limit; accounts are made with
-``quiz create-instructor`` (there is no sign-up page).
+``accounts`` checks the password and the rate limit, ``sessions`` keeps the
+login; accounts are made with ``quiz create-instructor`` (there is no sign-up page).
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, flash, redirect, request, session, url_for
+from flask import Blueprint, Response, flash, redirect, request, url_for
 
-from .. import accounts
+from .. import accounts, sessions
 from ..web import current_instructor, render, store
 
 bp = Blueprint("auth", __name__, url_prefix="/instructor")
@@ -38,14 +38,6 @@ def _given_next(target: str | None) -> str:
     return _safe_next(target) if target else ""
 
 
-def _keep_only_taker() -> None:
-    """A new session: nothing from before carries a login, but the taker keeps their history."""
-    taker = session.get("taker")
-    session.clear()
-    if taker:
-        session["taker"] = taker
-
-
 @bp.get("/login")
 def login() -> Response:
     if current_instructor():
@@ -69,14 +61,12 @@ def do_login() -> Response:
             if limited
             else "That username and password do not match.",
         )
-    _keep_only_taker()
-    session["instructor"] = username
-    session.permanent = True
+    sessions.begin(username)
     return redirect(_safe_next(request.form.get("next")), code=303)
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    _keep_only_taker()
+    sessions.end()
     flash("You are logged out.")
     return redirect(url_for("auth.login"), code=303)

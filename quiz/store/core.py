@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ import sqlite_utils
 
 from . import aggregates
 from .backup import online_backup, private_file
-from .errors import StorageUnavailable, StoreError, storage_kind, translated, translated_methods
+from .errors import StorageUnavailable, StoreError, translated, translated_methods
 from .schema import SCHEMA_VERSION, run_migration
 
 BUSY_TIMEOUT_MS = 5000
@@ -99,9 +100,11 @@ def _read_only_uri(path: str) -> tuple[str, bool]:
     return (uri + "&immutable=1", True) if immutable else (uri, False)
 
 
-# Failed logins that read-only storage could not keep: (username, address, time), kept
-# in this process so that the rate limit still holds (accounts.log_in).
-_unsaved_failures: list[tuple[str, str, float]] = []
+# What storage that cannot write (read-only, full) could not keep, kept in this process
+# instead: logins not yet cleared by a success, (username, address, time), so that the
+# rate limit still holds (accounts.log_in); and the ids of sessions ended by logging out.
+_unsaved_logins: list[tuple[str, str, float]] = []
+_unsaved_ended: set[str] = set()
 _unsaved_lock = threading.Lock()
 
 
@@ -740,10 +743,29 @@ class Store:
                 self.db.execute("DELETE FROM takers WHERE seen_at < ?", [before])
         return count
 
+    def purge_empty(self, before: str) -> int:
+        """Delete unfinished attempts without a single answer, unchanged since ``before``
+        (an ISO time), and takers left with nothing; returns how many attempts. Starting
+        costs a few kilobytes, so abandoned starts go long before retention would."""
+        with self.transaction():
+            count = self.db.execute(
+                "DELETE FROM attempts WHERE finished_at IS NULL AND updated_at < ? "
+                "AND NOT EXISTS (SELECT 1 FROM responses AS r WHERE r.attempt_id = attempts.id)",
+                [before],
+            ).rowcount
+            self.db.execute(
+                "DELETE FROM takers WHERE seen_at < ? AND recovery IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM attempts AS a WHERE a.taker = takers.key)",
+                [before],
+            )
+            self.db.execute("DELETE FROM rate_events WHERE at < ?", [time.time() - 3600])
+        return count
+
     # --- instructors -----------------------------------------------------------
 
     def set_instructor(self, username: str, password_hash: str) -> bool:
-        """Create an instructor or change their password; True if the account is new."""
+        """Create an instructor or change their password, which ends every session of the
+        account (its session version moves on); True if the account is new."""
         stamp = now()
         with self.transaction():
             exists = self.db.execute(
@@ -752,7 +774,8 @@ class Store:
             self.db.execute(
                 "INSERT INTO instructors (username, password_hash, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET "
-                "password_hash = excluded.password_hash, updated_at = excluded.updated_at",
+                "password_hash = excluded.password_hash, updated_at = excluded.updated_at, "
+                "session_version = session_version + 1",
                 [username, password_hash, stamp, stamp],
             )
         return exists is None
@@ -763,50 +786,109 @@ class Store:
         ).fetchone()
         return row[0] if row else None
 
-    def record_login_failure(self, username: str, address: str, at: float) -> None:
-        """Keep a failed login; storage that cannot take it (read-only, full) leaves it in
-        this process's memory, so that the rate limit holds all the same."""
-        if not self.read_only:
-            try:
+    def remove_instructor(self, username: str) -> bool:
+        """Delete an account (its sessions end with it); False if there was none."""
+        with self.transaction():
+            return bool(
+                self.db.execute("DELETE FROM instructors WHERE username = ?", [username]).rowcount
+            )
+
+    def session_state(
+        self, username: str, session_id: str | None = None
+    ) -> tuple[int, bool] | None:
+        """An instructor session as the store knows it: (the account's session version,
+        whether this session was ended by logging out), or None without the account."""
+        row = self.db.execute(
+            "SELECT session_version, EXISTS (SELECT 1 FROM ended_sessions WHERE id = ?) "
+            "FROM instructors WHERE username = ?",
+            [session_id, username],
+        ).fetchone()
+        if row is None:
+            return None
+        with _unsaved_lock:
+            ended = bool(row[1]) or session_id in _unsaved_ended
+        return row[0], ended
+
+    def end_session(self, session_id: str, until: float) -> None:
+        """Refuse a session from now until ``until`` (epoch seconds), when it would have
+        expired anyway; storage that cannot take it keeps it in this process's memory."""
+        try:
+            with self.transaction():
+                self.db.execute(
+                    "INSERT OR REPLACE INTO ended_sessions (id, until) VALUES (?, ?)",
+                    [session_id, until],
+                )
+                self.db.execute("DELETE FROM ended_sessions WHERE until < ?", [time.time()])
+            return
+        except StorageUnavailable as exc:
+            if exc.kind not in ("readonly", "full"):
+                raise
+        with _unsaved_lock:
+            _unsaved_ended.add(session_id)
+
+    def count_login(self, username: str, address: str, at: float, since: float) -> tuple[int, int]:
+        """Record a login before its password is checked, so that parallel guesses all
+        count, then count the logins since ``since`` that no success has cleared,
+        this one included: (for this username from this address, from this address).
+
+        Storage that cannot take it (read-only, full) keeps it in this process's memory,
+        so that the limit holds all the same.
+        """
+        try:
+            with self.transaction():
                 self.db.execute(
                     "INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)",
                     [username, address, at],
                 )
                 self.db.execute("DELETE FROM login_failures WHERE at < ?", [at - 3600])
-                return
-            except sqlite3.OperationalError as exc:
-                if storage_kind(exc) not in ("readonly", "full"):
-                    raise
-        with _unsaved_lock:
-            _unsaved_failures[:] = [f for f in _unsaved_failures if f[2] >= at - 3600]
-            _unsaved_failures.append((username, address, at))
-
-    def login_failures_since(self, username: str, address: str, since: float) -> tuple[int, int]:
-        """Failed logins since a time: (for this username, from this address)."""
-        by_name = self.db.execute(
-            "SELECT count(*) FROM login_failures WHERE username = ? AND at >= ?", [username, since]
-        ).fetchone()[0]
-        by_address = self.db.execute(
-            "SELECT count(*) FROM login_failures WHERE address = ? AND at >= ?", [address, since]
-        ).fetchone()[0]
-        with _unsaved_lock:
-            recent = [f for f in _unsaved_failures if f[2] >= since]
-        by_name += sum(1 for f in recent if f[0] == username)
-        by_address += sum(1 for f in recent if f[1] == address)
-        return by_name, by_address
-
-    def clear_login_failures(self, username: str) -> None:
-        """Forget a username's failed logins (a successful login); on read-only storage
-        only those kept in memory, so that logging in needs no write."""
-        with _unsaved_lock:
-            _unsaved_failures[:] = [f for f in _unsaved_failures if f[0] != username]
-        if self.read_only:
-            return
-        try:
-            self.db.execute("DELETE FROM login_failures WHERE username = ?", [username])
-        except sqlite3.OperationalError as exc:
-            if storage_kind(exc) not in ("readonly", "full"):
+                pair, by_address = self.db.execute(
+                    "SELECT count(*) FILTER (WHERE username = ?), count(*) FROM login_failures "
+                    "WHERE address = ? AND at >= ?",
+                    [username, address, since],
+                ).fetchone()
+        except StorageUnavailable as exc:
+            if exc.kind not in ("readonly", "full"):
                 raise
+            pair = by_address = 0
+            with _unsaved_lock:
+                _unsaved_logins[:] = [f for f in _unsaved_logins if f[2] >= at - 3600]
+                _unsaved_logins.append((username, address, at))
+        with _unsaved_lock:
+            recent = [f for f in _unsaved_logins if f[2] >= since and f[1] == address]
+        # Both stores hold logins only when the database could not take this one.
+        return pair + sum(1 for f in recent if f[0] == username), by_address + len(recent)
+
+    def clear_logins(self, username: str, address: str) -> None:
+        """Forget the logins of a username from an address (a success); on storage that
+        cannot write, only those kept in memory, so that logging in needs no write."""
+        with _unsaved_lock:
+            _unsaved_logins[:] = [f for f in _unsaved_logins if f[:2] != (username, address)]
+        try:
+            with self.transaction():
+                self.db.execute(
+                    "DELETE FROM login_failures WHERE username = ? AND address = ?",
+                    [username, address],
+                )
+        except StorageUnavailable as exc:
+            if exc.kind not in ("readonly", "full"):
+                raise
+
+    def count_events(self, buckets: list[str], at: float, since: float) -> list[int]:
+        """Record an event in each bucket (a rate limit's key), then count each bucket's
+        events since ``since`` (epoch seconds), this one included, in one transaction so
+        that every worker sees the same counts. Events older than an hour are dropped."""
+        with self.transaction():
+            self.db.conn.executemany(
+                "INSERT INTO rate_events (bucket, at) VALUES (?, ?)", [(b, at) for b in buckets]
+            )
+            self.db.execute("DELETE FROM rate_events WHERE at < ?", [at - 3600])
+            return [
+                self.db.execute(
+                    "SELECT count(*) FROM rate_events WHERE bucket = ? AND at >= ?",
+                    [bucket, since],
+                ).fetchone()[0]
+                for bucket in buckets
+            ]
 
     # --- revisions of the bank -----------------------------------------------------
 

@@ -248,6 +248,27 @@ MIGRATIONS: list[str | Callable[[sqlite_utils.Database], None]] = [
     ALTER TABLE attempts ADD COLUMN measurement TEXT;
     ALTER TABLE attempts ADD COLUMN adaptive INTEGER NOT NULL DEFAULT 0;
     """,
+    # 11: instructor sessions that end. A password change bumps the account's session
+    # version, which ends every session; logging out ends one session until the time it
+    # would have expired anyway. Rate limits shared by all workers count recent events.
+    """
+    ALTER TABLE instructors ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE ended_sessions (
+        id TEXT PRIMARY KEY,
+        until REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE rate_events (
+        id INTEGER PRIMARY KEY,
+        bucket TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX rate_events_bucket ON rate_events(bucket, at);
+    CREATE INDEX rate_events_at ON rate_events(at);
+    DROP INDEX login_failures_username;
+    CREATE INDEX login_failures_pair ON login_failures(username, address, at);
+    CREATE INDEX login_failures_at ON login_failures(at);
+    CREATE INDEX attempts_unfinished ON attempts(updated_at) WHERE finished_at IS NULL;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+import time
 
 from flask import Response, abort, current_app, flash, redirect, request, session, url_for
+from werkzeug.exceptions import TooManyRequests
 
 from .. import adaptive, answers, attempts, role, scoring, timing
 from ..answers import AnswerError
@@ -54,8 +56,9 @@ def start() -> Response:
     if bank is None:
         abort(503)
     purge_if_due()
-    token = secrets.token_urlsafe(24)
     taker = taker_id()
+    _refuse_if_starting_too_often(taker)
+    token = secrets.token_urlsafe(24)
     mode = "practice" if request.form.get("mode") == "practice" else "assessment"
     seen = store().seen_questions(taker)  # a retake gets new questions
     # Practice keeps the fixed form: it is for learning, not for a verdict.
@@ -66,6 +69,32 @@ def start() -> Response:
         items = draw(bank, token, seen)
     store().create_attempt(token, taker, bank.scheme_version, items, mode, adaptive=adaptive)
     return redirect(url_for("taker.about", token=token), code=303)
+
+
+def _refuse_if_starting_too_often(taker: str) -> None:
+    """429 when this client address or this taker has started too many attempts within
+    ``START_WINDOW`` seconds. The counts live in the database, so every worker shares
+    them; a refused start counts too, so a client that keeps sending stays refused."""
+    config = current_app.config
+    now = time.time()
+    window = float(config["START_WINDOW"])
+    address = request.remote_addr or "unknown"
+    by_address, by_taker = store().count_events(
+        [f"start address {address}", f"start taker {taker}"], now, now - window
+    )
+    if by_taker > int(config["START_LIMIT_PER_TAKER"]):
+        who = "You have"
+    elif by_address > int(config["START_LIMIT_PER_ADDRESS"]):
+        who = "Your network has"
+    else:
+        return
+    minutes = max(1, round(window / 60))
+    raise TooManyRequests(
+        f"{who} started many attempts in the last {minutes} minutes, so no new one was "
+        f"started. Wait {minutes} minutes, then try again; attempts you already started "
+        "are on My results, where you can resume them.",
+        retry_after=int(window),
+    )
 
 
 # --- about you ---------------------------------------------------------------
