@@ -37,7 +37,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         database = Path(tmp) / "retakes.db"
         app = create_app(
-            {"DATABASE": str(database), "QUESTIONS": args.questions, "SECRET_KEY": "bench"}
+            {
+                "DATABASE": str(database),
+                "QUESTIONS": args.questions,
+                "SECRET_KEY": "bench",
+                # Every simulated taker comes from one address, and retakes many times.
+                "START_LIMIT_PER_TAKER": 10**9,
+                "START_LIMIT_PER_ADDRESS": 10**9,
+            }
         )
         app.config["WTF_CSRF_ENABLED"] = False  # the bench drives forms directly
         store = Store(database)

@@ -154,6 +154,8 @@ def main() -> int:
                     "DATABASE": str(Path(tmp) / f"{form}.db"),
                     "QUESTIONS": bank_file,
                     "SECRET_KEY": "bench",
+                    # Every simulated taker comes from one address.
+                    "START_LIMIT_PER_ADDRESS": 10**9,
                 }
             )
             for form, bank_file in (
