@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench bench-scale bench-retakes bench-verdict audit lint clean
+.PHONY: run test bench bench-scale bench-retakes bench-verdict bench-capacity audit lint clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,22 @@ bench-retakes: $(VENV)/.bench
 
 bench-verdict: $(VENV)/.app
 	$(BIN)/python bench/verdict.py $(VERDICT_ARGS)
+
+# Saturates /healthz and each taker request in turn on one gunicorn with wrk, which
+# comes from Debian's packages and is installed here when missing (with sudo unless root).
+bench-capacity: $(VENV)/.bench
+	@command -v wrk >/dev/null || { \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+		apt="$$sudo env DEBIAN_FRONTEND=noninteractive apt-get"; \
+		$$apt install -y -qq wrk >/dev/null 2>&1 || \
+		{ $$apt update -qq && $$apt install -y -qq wrk >/dev/null; }; }
+	$(BIN)/python bench/capacity.py $(CAPACITY_ARGS)
+
+# Regenerates docs/screenshots/ (README links them): the app on a fresh database with
+# seeded attempts, photographed by Chromium (/usr/bin/chromium, or QUIZ_CHROMIUM).
+# `make screenshots SCREENSHOT_ARGS=--heights` measures the result page's height instead.
+screenshots: $(VENV)/.test
+	$(BIN)/python bench/screenshots.py $(SCREENSHOT_ARGS)
 
 # Needs a vulnerability database (PyPI's JSON API or OSV); --strict fails rather than
 # passing when a dependency cannot be looked up.
