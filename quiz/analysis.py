@@ -43,17 +43,7 @@ def item_analysis(store: Store, bank: Bank | None) -> dict[str, Any]:
         q = question_of(row["version_hash"], bodies[row["version_hash"]])
         if not q.scored:  # a version stored before Likert statements were never scored
             continue
-        result = stats.item_stats(
-            stats.ItemSums(
-                row["n"],
-                row["max_mark"],
-                row["sum_x"],
-                row["sum_x2"],
-                row["sum_t"],
-                row["sum_t2"],
-                row["sum_xt"],
-            )
-        )
+        result = _item_stats(row)
         items.append(
             {
                 "version": row["version_hash"],
@@ -101,14 +91,65 @@ def item_analysis(store: Store, bank: Bank | None) -> dict[str, Any]:
     }
 
 
+def _item_stats(row: dict[str, Any]) -> stats.ItemStats:
+    """The statistics of one version from its row of the store's ``item_sums``."""
+    return stats.item_stats(
+        stats.ItemSums(
+            row["n"],
+            row["max_mark"],
+            row["sum_x"],
+            row["sum_x2"],
+            row["sum_t"],
+            row["sum_t2"],
+            row["sum_xt"],
+        )
+    )
+
+
+def current_item_stats(store: Store, bank: Bank | None) -> list[tuple[Any, stats.ItemStats]]:
+    """(question, statistics of its current version) for each scored question of the bank
+    that finished assessments have answered, in bank order.
+
+    The same figures and flags as :func:`item_analysis` gives the current versions, from
+    the per-version sums alone: no option counts, score moments or forms, so its cost is
+    the size of the bank, not of the attempts (the dashboard and the question list).
+    """
+    if bank is None:
+        return []
+    sums = {row["version_hash"]: row for row in store.item_sums()}
+    out = []
+    for q in bank.questions:
+        row = sums.get(bank.versions[q.id][0])
+        if row is not None and q.scored:
+            out.append((q, _item_stats(row)))
+    return out
+
+
 def current_flags(store: Store, bank: Bank | None) -> dict[str, list[str]]:
     """The statistics flags of each question's current version, by question id
     (only questions that have any)."""
-    return {
-        i["q"].id: list(i["stats"].flags)
-        for i in item_analysis(store, bank)["items"]
-        if i["current"] and i["stats"].flags
-    }
+    return {q.id: list(s.flags) for q, s in current_item_stats(store, bank) if s.flags}
+
+
+def most_flagged(
+    items: list[tuple[Any, stats.ItemStats]], limit: int
+) -> tuple[int, list[tuple[Any, stats.ItemStats]]]:
+    """Of ``items`` (what :func:`current_item_stats` gives), how many the statistics flag,
+    and the ``limit`` most telling of those.
+
+    Most telling first: a question that works against the test (negative
+    discrimination), then figures resting on enough attempts (not tentative), more
+    flags, lower discrimination (none, when every attempt scored it the same, counts as
+    0) and more attempts.
+    """
+    flagged = sorted((pair for pair in items if pair[1].flags), key=lambda p: _severity(p[1]))
+    return len(flagged), flagged[:limit]
+
+
+def _severity(s: stats.ItemStats) -> tuple[bool, bool, int, float, int]:
+    """A sort key, lowest first for the most telling flags (``most_flagged``)."""
+    discrimination = 0.0 if s.discrimination is None else s.discrimination
+    return (discrimination >= 0, s.tentative, -len(s.flags), discrimination, -s.n)
 
 
 def _option_counts(rows: Iterable[tuple[str, int, int]]) -> dict[str, Counter[int]]:

@@ -66,6 +66,7 @@ class Item:
     mark: float | None  # 0..1; None when unanswered
     # The stored version no longer validates: its question stands in unscored.
     broken: bool = False
+    flagged: bool = False  # the taker flagged it for review
 
     @property
     def shown_options(self) -> list[tuple[int, Any]]:
@@ -199,7 +200,95 @@ def item_from_row(row: Mapping[str, Any]) -> Item:
         answer=row["answer"],
         mark=row["score"],
         broken=is_broken(row["version_hash"]),
+        flagged=bool(row.get("flagged")),
     )
+
+
+# --- finding one's way in an attempt ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One question in the question navigator."""
+
+    position: int  # 1-based
+    answered: bool
+    flagged: bool
+    current: bool  # the question on screen
+
+    @property
+    def label(self) -> str:
+        """Its accessible name, which says what the marks beside the number show:
+        'Question 7, answered, flagged'."""
+        state = "answered" if self.answered else "not answered"
+        return f"Question {self.position}, {state}" + (", flagged" if self.flagged else "")
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """The questions of one area, in the order they are asked."""
+
+    area: str  # the area id
+    name: str  # the area as the scheme names it
+    entries: tuple[NavEntry, ...]
+
+
+@dataclass(frozen=True)
+class Navigator:
+    """The attempt's questions asked so far, grouped by area, with their states."""
+
+    groups: tuple[NavGroup, ...]
+    total: int  # questions asked so far (an adaptive attempt grows)
+    answered: int
+    flagged: int
+
+    @property
+    def entries(self) -> list[NavEntry]:
+        """Every entry in the order of the attempt."""
+        return sorted((e for g in self.groups for e in g.entries), key=lambda e: e.position)
+
+    @property
+    def summary(self) -> str:
+        """What the closed navigator says: 'Questions: 12 of 56 answered, 2 flagged'."""
+        flagged = f", {self.flagged} flagged" if self.flagged else ""
+        return f"Questions: {self.answered} of {self.total} answered{flagged}"
+
+
+def navigator(scheme: Scheme, states: Sequence[Mapping[str, Any]], current: int) -> Navigator:
+    """The navigator of an attempt from ``Store.item_states`` rows (position, area,
+    answered, flagged), with question ``current`` (1-based; 0 for none) on screen.
+
+    Areas come in the scheme's order (an adaptive attempt interleaves them), each
+    with its questions by position; an area the scheme no longer has comes last,
+    named by its id.
+    """
+    by_area: dict[str, list[NavEntry]] = {}
+    for row in states:
+        by_area.setdefault(row["area"], []).append(
+            NavEntry(
+                position=row["position"],
+                answered=bool(row["answered"]),
+                flagged=bool(row["flagged"]),
+                current=row["position"] == current,
+            )
+        )
+    names = {d.id: d.name for d in scheme.dimensions}
+    order = [d.id for d in scheme.dimensions if d.id in by_area]
+    order += [area for area in by_area if area not in names]
+    groups = tuple(
+        NavGroup(area, names.get(area, area), tuple(sorted(by_area[area], key=_position)))
+        for area in order
+    )
+    return Navigator(
+        groups=groups,
+        total=len(states),
+        answered=sum(bool(row["answered"]) for row in states),
+        flagged=sum(bool(row["flagged"]) for row in states),
+    )
+
+
+def _position(entry: NavEntry) -> int:
+    return entry.position
 
 
 # --- asking the store -------------------------------------------------------------
@@ -226,6 +315,11 @@ def of_taker(store: Store, taker: str) -> list[Attempt]:
 def items(store: Store, attempt: Attempt) -> list[Item]:
     """The attempt's items in order."""
     return [item_from_row(row) for row in store.items(attempt.id)]
+
+
+def navigation(store: Store, attempt: Attempt, current: int = 0) -> Navigator:
+    """The attempt's question navigator, with question ``current`` on screen."""
+    return navigator(attempt.scheme, store.item_states(attempt.id), current)
 
 
 def item(store: Store, attempt: Attempt, position: int) -> Item | None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -420,9 +421,6 @@ class BankFile(Model):
     questions: Annotated[tuple[Any, ...], Field(min_length=1)]
 
 
-DIMENSIONS = TypeAdapter(tuple[Dimension, ...])
-
-
 # --- the bank ----------------------------------------------------------------
 
 
@@ -742,30 +740,32 @@ def parse(text: str, filename: str = "questions.yaml") -> Bank:
             try:
                 question = QUESTION.validate_python(plain(item))
             except ValidationError as exc:
+                failed = set()
                 for err in exc.errors():
                     loc = tuple(err["loc"])
                     if loc and loc[0] == qtype:
                         loc = loc[1:]  # the tag pydantic adds for a discriminated union
+                    failed.add(loc[0] if loc else "type")
                     add(
                         ("questions", i, *loc),
                         _message(loc, err["type"], err["msg"], err.get("ctx"), qtype),
                         qid,
                     )
+                for path, message in _partial_question_problems(plain(item), qtype, failed):
+                    add(("questions", i, *path), message, qid)
                 continue
             for path, message in _question_problems(question):
                 add(("questions", i, *path), message, qid)
             questions.append((i, question))
 
-    if top is not None:
-        area_ids = [d.id for d in top.dimensions]
-        for path, message in _scheme_problems(top):
-            add(path, message)
-    else:  # another section is broken: still check the questions' areas if we can
-        try:
-            area_ids = [d.id for d in DIMENSIONS.validate_python(plain(raw.get("dimensions")))]
-        except ValidationError:
-            area_ids = None
-    topic_ids = {t.id for t in top.blueprint} if top is not None else None
+    # With a section broken, the rules of the others still run on them: every problem
+    # of the file at once, not the next one after each fix.
+    sections = top if top is not None else _valid_sections(plain(raw))
+    for path, message in _scheme_problems(sections):
+        add(path, message)
+    area_ids = _ids(_whole(sections.dimensions))
+    blueprint = _whole(sections.blueprint)
+    topic_ids = {t.id for t in blueprint} if blueprint is not None else None
     for i, question in questions:
         if area_ids is not None and question.area not in area_ids:
             add(
@@ -858,25 +858,55 @@ def _question_problems(q: Any) -> list[tuple[tuple[Any, ...], str]]:
     return out
 
 
-def _scheme_problems(top: BankFile) -> list[tuple[tuple[Any, ...], str]]:
+_OPTIONS = TypeAdapter(tuple[Option, ...])
+_WEIGHT = TypeAdapter(Number)
+
+
+def _partial_question_problems(
+    data: Any, qtype: str | None, failed: Collection[str]
+) -> list[tuple[tuple[Any, ...], str]]:
+    """:func:`_question_problems` of a question that did not validate, as far as the
+    fields its rules read are valid (``failed``: the fields with problems of their own),
+    so that a blank prompt does not hide options that have no right answer."""
+    if qtype is None or not isinstance(data, dict):
+        return []
+    try:
+        if qtype in ("single", "multiple") and "options" not in failed:
+            options = _OPTIONS.validate_python(data.get("options", ()))
+            shape = {"has_options": True, "options": options, "weight": 1.0}
+        elif qtype == "likert" and "weight" not in failed:
+            shape = {"has_options": False, "weight": _WEIGHT.validate_python(data.get("weight", 0))}
+        else:
+            return []
+    except ValidationError:
+        return []
+    return _question_problems(SimpleNamespace(type=qtype, **shape))
+
+
+def _scheme_problems(top: Any) -> list[tuple[tuple[Any, ...], str]]:
+    """The rules that span several entries of the settings, areas, verdicts, blueprint and
+    background. ``top`` is the BankFile, or (when it did not validate) the :class:`_Sections`
+    that did on their own: each rule runs on what it reads as far as that is valid."""
     out: list[tuple[tuple[Any, ...], str]] = []
-    area_ids = [d.id for d in top.dimensions]
-    for j, dim in enumerate(top.dimensions):
-        if dim.id in area_ids[:j]:
+    area_ids = _ids(_whole(top.dimensions))
+    seen: list[str] = []
+    for j, dim in _valid_entries(top.dimensions):
+        if dim.id in seen:
             out.append((("dimensions", j, "id"), f"duplicate area id '{dim.id}'"))
-    if top.settings.bands.adequate > top.settings.bands.strength:
+        seen.append(dim.id)
+    if top.settings is not None and top.settings.bands.adequate > top.settings.bands.strength:
         out.append(
             (("settings", "bands"), "the adequate band cannot start above the strength band")
         )
     verdict_ids: list[str] = []
-    for j, verdict in enumerate(top.verdicts):
+    for j, verdict in _valid_entries(top.verdicts):
         if verdict.id in verdict_ids:
             out.append((("verdicts", j, "id"), f"duplicate verdict id '{verdict.id}'"))
         verdict_ids.append(verdict.id)
         for area in verdict.min_area:
-            if area not in area_ids:
+            if area_ids is not None and area not in area_ids:
                 out.append((("verdicts", j, "min_area", area), f"unknown area '{area}'"))
-    if not top.verdicts[-1].is_catch_all:
+    if top.verdicts and top.verdicts[-1] is not None and not top.verdicts[-1].is_catch_all:
         out.append(
             (
                 ("verdicts", len(top.verdicts) - 1),
@@ -884,19 +914,101 @@ def _scheme_problems(top: BankFile) -> list[tuple[tuple[Any, ...], str]]:
             )
         )
     topic_ids: list[str] = []
-    for j, topic in enumerate(top.blueprint):
+    for j, topic in _valid_entries(top.blueprint):
         if topic.id in topic_ids:
             out.append((("blueprint", j, "id"), f"duplicate topic id '{topic.id}'"))
         topic_ids.append(topic.id)
     item_ids: list[str] = []
-    for j, item in enumerate(top.background):
+    for j, item in _valid_entries(top.background):
         if item.id in item_ids:
             out.append((("background", j, "id"), f"duplicate background item '{item.id}'"))
         item_ids.append(item.id)
         choice_ids = [c.id for c in item.choices]
         if len(set(choice_ids)) != len(choice_ids):
             out.append((("background", j, "choices"), "two choices have the same id"))
-    out += _readiness_problems(top.background)
+    background = _whole(top.background)
+    if background is not None:
+        out += _readiness_problems(background)
+    return out
+
+
+def _valid_entries(entries: Sequence[Any] | None) -> list[tuple[int, Any]]:
+    """(index, entry) of the entries of a list section that are valid (not None)."""
+    return [(j, entry) for j, entry in enumerate(entries or ()) if entry is not None]
+
+
+def _whole(entries: Sequence[Any] | None) -> Sequence[Any] | None:
+    """A list section whose every entry is valid; None if any is not (or it is missing)."""
+    return None if entries is None or any(e is None for e in entries) else entries
+
+
+def _ids(entries: Sequence[Any] | None) -> list[str] | None:
+    return None if entries is None else [e.id for e in entries]
+
+
+@dataclass(frozen=True)
+class _Sections:
+    """The top-level sections of a file that did not validate as a whole, each validated
+    on its own: its value (the default when the file leaves it out), or None when it has
+    problems of its own (reported already) or is required and missing. A list section
+    whose entries are not all valid is a list with None for each entry that is not, so
+    that the rules still see the others, at their places."""
+
+    settings: Settings | None
+    dimensions: Sequence[Dimension | None] | None
+    verdicts: Sequence[Verdict | None] | None
+    blueprint: Sequence[Topic | None] | None
+    background: Sequence[BackgroundItem | None] | None
+
+
+_SECTIONS = {
+    name: TypeAdapter(BankFile.model_fields[name].rebuild_annotation())
+    for name in ("settings", "dimensions", "verdicts", "blueprint", "background")
+}
+_ENTRIES = {
+    "dimensions": TypeAdapter(Dimension),
+    "verdicts": TypeAdapter(Verdict),
+    "blueprint": TypeAdapter(Topic),
+    "background": TypeAdapter(BackgroundItem),
+}
+
+
+def _valid_sections(raw: Any) -> _Sections:
+    """:class:`_Sections` of a plain mapping (the file's top level)."""
+    values: dict[str, Any] = {}
+    for name, adapter in _SECTIONS.items():
+        spec = BankFile.model_fields[name]
+        if name not in raw:
+            values[name] = (
+                None if spec.is_required() else spec.get_default(call_default_factory=True)
+            )
+            continue
+        try:
+            values[name] = adapter.validate_python(raw[name])
+        except ValidationError:
+            values[name] = _entries(name, raw[name])
+    if values["settings"] is None and isinstance(raw.get("settings"), dict):
+        # The rules read only the bands of the settings: check them even when another
+        # setting is wrong (a stand-in with the bands, every other setting its default).
+        try:
+            bands = Bands.model_validate(raw["settings"].get("bands", {}))
+            values["settings"] = Settings.model_construct(bands=bands)
+        except ValidationError:
+            pass
+    return _Sections(**values)
+
+
+def _entries(name: str, value: Any) -> list[Any] | None:
+    """A list section that did not validate, entry by entry (None for each invalid one);
+    None when it is not a list of entries at all, or is empty."""
+    if name not in _ENTRIES or not isinstance(value, list) or not value:
+        return None
+    out = []
+    for entry in value:
+        try:
+            out.append(_ENTRIES[name].validate_python(entry))
+        except ValidationError:
+            out.append(None)
     return out
 
 
@@ -945,6 +1057,11 @@ def check_question(
                 loc = loc[1:]
             field_name = str(loc[0]) if loc else "type"
             out.append((field_name, _message(loc, err["type"], err["msg"], err.get("ctx"), qtype)))
+        failed = {name for name, _ in out}
+        out += [
+            (str(path[0]), message)
+            for path, message in _partial_question_problems(data, qtype, failed)
+        ]
         return out
     out = [(str(path[0]), message) for path, message in _question_problems(question)]
     if question.area not in area_ids:

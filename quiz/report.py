@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from . import answers, charts, role
-from .bank import Scheme, Verdict
+from .bank import Likert, Multiple, Numeric, Scheme, Single, Verdict
 from .measurement import shown_probability
 from .scoring import band, percent
 
@@ -33,6 +35,7 @@ REVIEW_LABELS = {
     "broken": "Not scored: this question holds a number that cannot be used",
 }
 MISSED = ("wrong", "partial", "unanswered")
+MINUS = "\u2212"  # the minus sign, not a hyphen: "−1/2"
 
 # (score 0..1, area id or None for overall) -> (scored below, scored the same, all):
 # how many first finished assessments scored below, the same as, and in all.
@@ -44,11 +47,13 @@ def build(
     items: Sequence[Item],
     show: str = "all",
     percentile_counts: PercentileCounts | None = None,
+    expand: bool = False,
 ) -> dict[str, Any]:
     """Everything the result page of a finished attempt shows, as template values.
 
     ``show`` is 'missed' to review only what was not fully right, else every
-    question. ``percentile_counts`` (None: not compared, as in practice) gives
+    question; ``expand`` opens every reviewed question (closed, each shows one line).
+    ``percentile_counts`` (None: not compared, as in practice) gives
     how the attempt's scores stand among first finished assessments.
     """
     scheme, scores = attempt.scheme, attempt.areas
@@ -93,6 +98,7 @@ def build(
     )
     review = [review_entry(scheme, item) for item in items]
     missed = [r for r in review if r["status"] in MISSED]
+    rest = [r for r in review if r["status"] not in MISSED]
     show = "missed" if show == "missed" else "all"
     ranking = None
     if percentile_counts is not None and not attempt.practice and attempt.judged:
@@ -107,6 +113,7 @@ def build(
         "scheme": scheme,
         "verdict": verdict,
         "headline": top,
+        "glance": glance(top, areas, checks),
         "overall": attempt.overall,
         "overall_interval": measured.overall if measured else None,
         # Undecided, the headline names the open verdicts: "what the next one needs"
@@ -119,6 +126,7 @@ def build(
             else None
         ),
         "areas": areas,
+        "plan": learning_plan(areas),
         "chart": chart,
         "calibration": calibrated,
         "readiness": checks,
@@ -126,8 +134,14 @@ def build(
         "status_labels": STATUS_LABELS,
         "review_labels": REVIEW_LABELS,
         "salary": role.SALARY,
+        # The review opens with what was missed; the rest waits behind a disclosure,
+        # or is left out when only the missed ones were asked for.
         "review": missed if show == "missed" else review,
+        "missed": missed,
+        "rest": [] if show == "missed" else rest,
+        "rest_summary": rest_summary(rest),
         "show": show,
+        "expand": expand,
         "counts": {"all": len(review), "missed": len(missed)},
         "left_out": left_out(items),
     }
@@ -151,19 +165,299 @@ def left_out(items: Sequence[Item]) -> str | None:
 def review_entry(scheme: Scheme, item: Item) -> dict[str, Any]:
     """One question in review (the result page) or in practice feedback: its position,
     question, area, the answer and the key in words, the mark (0..1) and the status
-    (a key of REVIEW_LABELS)."""
+    (a key of REVIEW_LABELS); and the question as it was asked: ``options`` (choice
+    questions: :func:`marked_options`, in the order shown), ``credit`` and
+    ``credit_rule`` (multiple-response: :func:`credit`, :func:`credit_rule`),
+    ``accepted`` (numeric: what counted as right, :func:`accepted_answers`) and
+    ``scale`` (Likert: :func:`likert_scale`)."""
     q = item.question
+    # A broken version's key is a stand-in (attempts.question_of): not shown as right.
+    keyed = not item.broken
     return {
         "n": item.position,
         "q": q,
         "area": scheme.dimension(q.area),
         "answer": answers.describe(q, item.answer),
-        # A broken version's key is a stand-in (attempts.question_of): not shown as right.
-        "key": "Not available" if item.broken else answers.key(q),
+        "key": answers.key(q) if keyed else "Not available",
         "key_label": answers.key_label(q),
         "mark": item.mark,
         "status": item.status,
+        "scored": q.scored and keyed,
+        "options": (
+            marked_options(q, item.option_order, item.answer, keyed) if q.has_options else None
+        ),
+        "credit": credit(q, item.answer) if isinstance(q, Multiple) and keyed else None,
+        "credit_rule": credit_rule(q) if isinstance(q, Multiple) and keyed else None,
+        "accepted": accepted_answers(q) if isinstance(q, Numeric) and keyed else None,
+        "scale": likert_scale(item.answer) if isinstance(q, Likert) else None,
     }
+
+
+def rest_summary(rest: Sequence[Mapping[str, Any]]) -> str:
+    """What the review's disclosure holds besides the missed questions, in words:
+    "12 right, 8 self-descriptions (not scored)"."""
+    right = sum(r["status"] == "right" for r in rest)
+    unscored = sum(r["status"] == "unscored" for r in rest)
+    broken = sum(r["status"] == "broken" for r in rest)
+    parts = []
+    if right:
+        parts.append(f"{right} right")
+    if unscored:
+        parts.append(f"{unscored} self-description{'s' if unscored != 1 else ''} (not scored)")
+    if broken:
+        parts.append(f"{broken} left out of your score")
+    return _join(parts)
+
+
+# --- the questions as they were asked ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarkedOption:
+    """One option of a choice question as the review and practice feedback show it.
+
+    ``shown`` is its place on the taker's screen (0-based: its form value); ``key`` is
+    'right' (a right option, or a judgement question's best one), 'partial' (a judgement
+    option worth less than the best but more than nothing), 'wrong', or 'unknown' (no
+    key to show: a broken version). ``share`` is what picking it earns in a
+    multiple-response question ("+1/3", "−1/2"); ``icon`` is ✓ (a right option), ◐ (a
+    partly right pick), ✗ (a wrong pick) or empty; ``notes`` say the same in words, so
+    that nothing rests on colour or the icon alone.
+    """
+
+    shown: int
+    text: str
+    picked: bool
+    key: str
+    share: str | None
+    icon: str
+    notes: tuple[str, ...]
+
+    @property
+    def css(self) -> str:
+        """Classes for the option: its key, and whether it was picked."""
+        return f"opt-{self.key}" + (" opt-picked" if self.picked else "")
+
+
+def fraction_text(value: Fraction, signed: bool = False) -> str:
+    """A fraction as the review writes it: "1/3", "2" ; with ``signed``, "+1/3" or "−1/2"."""
+    size = abs(value)
+    text = str(size.numerator) if size.denominator == 1 else f"{size.numerator}/{size.denominator}"
+    if value < 0:
+        return MINUS + text
+    return ("+" if signed else "") + text
+
+
+def option_shares(question: Multiple) -> list[Fraction]:
+    """What picking each option (bank order) earns: 1 ÷ the number of right options for a
+    right one, minus 1 ÷ the number of wrong options for a wrong one (``scoring.score``)."""
+    right = question.correct_indexes
+    wrong = len(question.options) - len(right)
+    return [
+        Fraction(1, len(right)) if i in right else -Fraction(1, max(wrong, 1))
+        for i in range(len(question.options))
+    ]
+
+
+def marked_options(
+    question: Single | Multiple,
+    option_order: Sequence[int],
+    answer: Any,
+    keyed: bool = True,
+) -> list[MarkedOption]:
+    """Every option of a choice question, in the order the taker saw it
+    (``option_order``: bank indexes; empty means bank order), with the taker's picks
+    (``answer``: a bank index, a list of them, or None) and, when ``keyed``, the key."""
+    order = list(option_order) or list(range(len(question.options)))
+    picked = set(answer if isinstance(answer, list) else [] if answer is None else [answer])
+    multiple = isinstance(question, Multiple)
+    shares = option_shares(question) if multiple else None
+    weighted = isinstance(question, Single) and question.weighted
+    best = max(question.option_score(i) for i in order) if weighted else None
+    marked = []
+    for shown, index in enumerate(order):
+        option, chosen = question.options[index], index in picked
+        notes = ["Your pick"] if chosen else []
+        if not keyed:
+            key = "unknown"
+        elif weighted:
+            worth = question.option_score(index)
+            key = "right" if worth >= best else "partial" if worth > 0 else "wrong"
+        elif multiple:
+            key = "right" if index in question.correct_indexes else "wrong"
+        else:
+            key = "right" if option.correct else "wrong"
+        if key == "right":
+            notes.append("Best answer" if weighted else "Right answer")
+            if multiple and picked and not chosen:
+                notes.append("you did not pick it")
+        elif key == "partial":
+            notes.append(f"Partly right: worth {percent(question.option_score(index))}%")
+        elif key == "wrong" and chosen:
+            notes.append("Worth nothing" if weighted else "Not right")
+        icon = {"right": "✓", "partial": "◐" if chosen else "", "wrong": "✗" if chosen else ""}
+        marked.append(
+            MarkedOption(
+                shown=shown,
+                text=option.text,
+                picked=chosen,
+                key=key,
+                share=fraction_text(shares[index], signed=True) if shares and keyed else None,
+                icon=icon.get(key, ""),
+                notes=tuple(notes),
+            )
+        )
+    return marked
+
+
+def credit(question: Multiple, answer: Any) -> str | None:
+    """How a multiple-response answer earned its mark, option share by option share:
+    "+1/3 + 1/3 − 1/2 = 1/6", floored at 0 as ``scoring.score`` floors it; None when
+    the question was not answered."""
+    if not answer:
+        return None
+    shares = option_shares(question)
+    terms = [shares[i] for i in sorted(answer)]
+    text = fraction_text(terms[0], signed=True)
+    for term in terms[1:]:
+        text += f" {MINUS if term < 0 else '+'} {fraction_text(abs(term))}"
+    total = sum(terms, Fraction(0))
+    text += f" = {fraction_text(total)}"
+    if total < 0:
+        text += ", counted as 0"
+    elif total == 1:
+        text += " (full marks)"
+    return text
+
+
+def credit_rule(question: Multiple) -> str:
+    """How a multiple-response question gives partial credit, in words."""
+    shares = option_shares(question)
+    right = next(s for s in shares if s > 0)
+    wrong = [s for s in shares if s < 0]
+    text = f"Each right option earns {fraction_text(right)} of the marks"
+    if wrong:
+        text += f" and each wrong pick takes away {fraction_text(abs(wrong[0]))}"
+    return text + "; the total is never below 0."
+
+
+def accepted_answers(question: Numeric) -> list[str]:
+    """Each right answer of a numeric question with what counted as right: "exactly 4",
+    "40 (± 2): anything from 38 to 42", "200 (± 5%): anything from 190 to 210"."""
+    out = []
+    for right in question.right_answers:
+        value = answers.with_unit(answers.plain_number(right.answer), question.unit)
+        spread = right.tolerance_abs()
+        if not spread:
+            out.append(f"exactly {value}")
+            continue
+        centre = Decimal(repr(right.answer))
+        tolerance = (
+            right.tolerance
+            if isinstance(right.tolerance, str)
+            else answers.with_unit(answers.plain_number(right.tolerance), question.unit)
+        )
+        low, high = (
+            answers.with_unit(_decimal_text(centre - spread), question.unit),
+            answers.with_unit(_decimal_text(centre + spread), question.unit),
+        )
+        out.append(f"{value} (± {tolerance}): anything from {low} to {high}")
+    return out
+
+
+def _decimal_text(value: Decimal) -> str:
+    """A decimal in full, without trailing zeros or an exponent: 2.50 is "2.5", 1E+2 "100"."""
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f").replace("-", MINUS)
+
+
+def likert_scale(answer: Any) -> list[dict[str, Any]]:
+    """The five points of a Likert statement with the taker's one marked: each a dict
+    of ``value`` (1..5), ``label`` and ``picked``."""
+    return [
+        {"value": n, "label": label, "picked": answer == n}
+        for n, label in enumerate(answers.LIKERT_LABELS, start=1)
+    ]
+
+
+# --- the top of the page ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Glance:
+    """What the top of the result page shows at a glance.
+
+    ``sure_words`` says in words how sure the verdict is and ``sure`` as a number
+    ("more than 99% sure"; None without a probability); ``readiness`` and
+    ``readiness_text`` sum up the background checks ("Meets 2 of 4", "of the role's
+    usual requirements; nearly: Experience"); ``weakest`` is the lowest area (an entry
+    of ``build``'s areas) and ``next_step`` the first next step its band suggests
+    (Markdown inline), each None when there is none.
+    """
+
+    sure_words: str | None
+    sure: str | None
+    readiness: str
+    readiness_text: str
+    weakest: Mapping[str, Any] | None
+    next_step: str | None
+
+
+VERY_SURE = 0.95  # a settled verdict this probable is "clear", not only "likely"
+
+
+def how_sure(top: Headline) -> tuple[str | None, str | None]:
+    """The verdict's certainty in words and as a number: ("Clear verdict", "97% sure"),
+    ("Likely verdict", "84% sure"), ("Too close to call", "52% for the most likely"),
+    ("No verdict", None) when too few answers, (None, None) without a probability."""
+    if top.state == "unjudged":
+        return "No verdict yet", None
+    if top.confidence is None:
+        return None, None
+    sure = percent(top.confidence)
+    said = "more than 99%" if sure > 99 else f"{sure}%"
+    if top.state == "borderline":
+        return "Too close to call", f"{said} for the most likely"
+    return ("Clear verdict" if top.confidence >= VERY_SURE else "Likely verdict"), f"{said} sure"
+
+
+def readiness_summary(checks: Sequence[Check]) -> tuple[str, str]:
+    """The readiness checks in one line: how many of the role's usual requirements the
+    background meets ("2 of 4 met") and, in words, which are nearly or not yet met."""
+    counted = [c for c in checks if c.status in ("met", "close", "not-met")]
+    if not counted:
+        return "Not answered", "You skipped the background questions."
+    met = sum(c.status == "met" for c in counted)
+    text = "The role's usual requirements."
+    close = [c.topic for c in counted if c.status == "close"]
+    not_met = [c.topic for c in counted if c.status == "not-met"]
+    if close:
+        text += " Nearly: " + _join(close) + "."
+    if not_met:
+        text += " Not yet: " + _join(not_met) + "."
+    return f"{met} of {len(counted)} met", text
+
+
+def weakest_area(areas: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The area with the lowest score as shown (whole percent); the first in the bank's
+    order among equals; None without areas."""
+    return min(areas, key=lambda a: percent(a["score"]), default=None)
+
+
+def glance(top: Headline, areas: Sequence[Mapping[str, Any]], checks: Sequence[Check]) -> Glance:
+    """The top of the result page (:class:`Glance`)."""
+    words, sure = how_sure(top)
+    met, text = readiness_summary(checks)
+    weakest = weakest_area(areas)
+    feedback = weakest["feedback"] if weakest else None
+    step = feedback.next_steps[0] if feedback and feedback.next_steps else None
+    return Glance(words, sure, met, text, weakest, step)
+
+
+def learning_plan(areas: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The areas that have feedback for their band, weakest first: what to work on next."""
+    return sorted((a for a in areas if a["feedback"]), key=lambda a: percent(a["score"]))
 
 
 # --- the verdict in plain words ------------------------------------------------

@@ -39,7 +39,9 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { localise(document); });
+  // Deferred scripts run once the page is parsed; DOMContentLoaded would also wait for
+  // htmx from the CDN, which may be slow or unreachable.
+  localise(document);
   document.addEventListener("htmx:afterSettle", function (event) {
     localise(event.detail.target || document);  // a history restore has no target
   });

@@ -55,7 +55,7 @@ def test_report_has_reason_chart_table_readiness_salary_and_calibration(app, cli
     html = client.get(f"{taker.base}/result").data.decode()
     assert 'data-verdict="not-yet"' in html
     assert re.search(r"Your overall score is \d+% and (your lowest|every) area", html)
-    assert '<svg class="chart"' in html and 'role="img"' in html
+    assert 'class="area-chart"' in html and html.count('class="area-track"') == 4
     assert html.count("<tr>") >= 5 and "Your self-rating" in html
     assert "5 of 5 · Expert" in html
     assert "blind spot" in html
@@ -246,7 +246,9 @@ def test_times_on_the_history_pages_name_utc_and_keep_the_instant(app, client):
     utc = finished_at.removesuffix("+00:00") + "Z"
     assert me[1][0] == utc
     assert utc in dict(times(client.get(f"{taker.base}/result").data.decode()))
-    assert len(times(client.get("/").data.decode())) == 1  # "Continue": started when
+    # "Continue": started when; "Your last result": finished when.
+    landing = times(client.get("/").data.decode())
+    assert len(landing) == 2 and utc in dict(landing)
     assert len(times(client.get(f"{taker.base}/delete").data.decode())) == 2
     assert 'src="/static/local-time.js"' in client.get("/me/").data.decode()
 

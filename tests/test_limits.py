@@ -44,6 +44,9 @@ def test_behind_a_trusted_proxy_an_attacker_locks_out_only_themselves(tmp_path, 
     attacker = _client(app, "203.0.113.5")
     statuses = [_login(attacker, "a wrong guess") for _ in range(accounts.MAX_FAILURES + 2)]
     assert statuses == [401] * accounts.MAX_FAILURES + [429, 429]
+    token = csrf_token(attacker.get("/instructor/login").data)
+    form = {"csrf_token": token, "username": "ann", "password": "a wrong guess"}
+    assert attacker.post("/instructor/login", data=form).headers["Retry-After"] == "60"
     assert _login(_client(app, "198.51.100.7"), "correct horse battery") == 303
 
 

@@ -297,8 +297,12 @@ def test_where_takers_stand_for_takers_and_instructors(app, client):
     expected = round(100 * (below + 0.5) / 30)  # alone at the top: 29.5 / 30 = 98.3
     assert expected == 98
     assert "the 30 people who have finished" in html
-    assert f'<th scope="row">Overall</th><td>{expected}</td>' in html
-    assert "<td>higher than 29 of them</td>" in html  # nobody else scored 100%
+    assert (
+        f'<th scope="row" data-label="">Overall</th><td data-label="Percentile">{expected}</td>'
+        in html
+    )
+    # Nobody else scored 100%.
+    assert '<td data-label="In words">higher than 29 of them</td>' in html
     teacher = log_in(app, client)
     page = teacher.get("/instructor/results").data.decode()
     ranked = sorted(overall)

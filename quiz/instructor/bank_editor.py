@@ -10,6 +10,7 @@ instructor typed stays in the form.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import os
 import re
@@ -25,6 +26,7 @@ from ..bank import (
     DIFFICULTIES,
     QUESTION,
     QUESTION_TYPES,
+    Bank,
     BankError,
     Problem,
     check_question,
@@ -34,7 +36,7 @@ from ..bank import (
 from ..report import REVIEW_LABELS
 from ..revisions import BankRevisions, Conflict, FileProblem, Invalid, SaveResult
 from ..web import current_bank, current_instructor, is_htmx, render, render_fragment, store
-from . import bp
+from . import bp, results
 
 NEW_KINDS = {
     "single": "Single best answer",
@@ -178,15 +180,34 @@ def _needs_good_file(view: Callable[..., Response]) -> Callable[..., Response]:
 
 @bp.get("/")
 def dashboard() -> Response:
+    """The overview: recent results (``results.overview``), then the bank and its checks."""
     _current()
     bank = current_bank()
     return render(
         "instructor.html",
         bank=bank,
         latest=store().latest_revision(),
-        lint_problems=lint.lint(bank) if bank else [],
+        lint_problems=_content_checks(bank) if bank else [],
+        **results.overview(bank),
         **_file_context(),
     )
+
+
+# The content checks of the bank last checked. A bank is immutable and stays the same
+# object until its file changes, and checking the bundled bank (its near-duplicate
+# options above all) takes one to two seconds: the dashboard pays it once per bank.
+_checked: tuple[Bank, list[str]] | None = None
+
+
+def _content_checks(bank: Bank) -> list[str]:
+    """``lint.lint(bank)``, remembered for the bank last asked about."""
+    global _checked
+    last = _checked  # one read: another thread may replace it meanwhile
+    if last is not None and last[0] is bank:
+        return last[1]
+    problems = lint.lint(bank)
+    _checked = (bank, problems)
+    return problems
 
 
 # --- questions -----------------------------------------------------------------------
@@ -746,6 +767,17 @@ def _settings_change(section: str) -> tuple[Callable[[Any], Any], str]:
     abort(404, "There is no such section of the settings.")
 
 
+def _as_typed(text: str, change: Callable[[Any], Any]) -> dict[str, Any]:
+    """The document of the file's ``text`` with a refused change made to it in memory (the
+    file stays as it is), as plain values: the forms then show what the instructor typed
+    beside the problems, as the question editor does, instead of the values it replaced."""
+    doc = editor.load(text)
+    # An EditError: the area is gone from a newer file; show the file as it is.
+    with contextlib.suppress(editor.EditError):
+        change(doc)
+    return plain(doc)
+
+
 @bp.post("/settings/<section>")
 @_needs_good_file
 def save_settings(section: str) -> Response:
@@ -755,7 +787,7 @@ def save_settings(section: str) -> Response:
         status, extra = _refused(outcome)
         text, digest = _current()
         return render(
-            "settings.html", status=status, doc=plain(editor.load(text)), base=digest, **extra
+            "settings.html", status=status, doc=_as_typed(text, change), base=digest, **extra
         )
     flash(f"{message}." if outcome.revision else "Nothing changed.")
     return redirect(url_for("instructor.settings") + f"#{section}", code=303)

@@ -52,7 +52,7 @@ def do_login() -> Response:
     result = accounts.log_in(store(), username, password, request.remote_addr or "unknown")
     if result.outcome != "ok":
         limited = result.outcome == "limited"
-        return render(
+        page = render(
             "login.html",
             status=429 if limited else 401,
             next=_given_next(request.form.get("next")),
@@ -61,6 +61,9 @@ def do_login() -> Response:
             if limited
             else "That username and password do not match.",
         )
+        if limited:
+            page.headers["Retry-After"] = str(int(accounts.WINDOW))
+        return page
     sessions.begin(username)
     return redirect(_safe_next(request.form.get("next")), code=303)
 

@@ -5,17 +5,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Response, current_app, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 
-from .. import charts, stats
-from ..analysis import calibrate_versions, item_analysis
+from .. import attempts as attempts_service
+from .. import charts, report, stats
+from ..analysis import calibrate_versions, current_item_stats, item_analysis, most_flagged
+from ..bank import Bank
 from ..measurement import provisional
 from ..report import MIN_FOR_PERCENTILES, scores_at
 from ..store import Store
-from ..web import csv_cell, csv_stream, current_bank, dated, render, store
+from ..web import (
+    csv_cell,
+    csv_stream,
+    current_bank,
+    dated,
+    is_htmx,
+    render,
+    render_fragment,
+    store,
+)
 from . import bp
 
 PAGE = 50
@@ -76,8 +87,144 @@ def attempts() -> Response:
         bins=list(zip(labels, counts, strict=True)),
         finished=finished,
         query={k: v for k, v in request.args.items() if k != "page"},
+        # What an attempt's link carries, for its way back to this very page of the list.
+        listing=_listing(),
     )
 
+
+# --- one attempt in full -----------------------------------------------------------------
+
+# The results list's own query (filters, order, page), carried to an attempt and back.
+LIST_KEYS = ("status", "verdict", "since", "until", "sort", "order", "page")
+
+
+def _listing() -> dict[str, str]:
+    """The results list's query of this request (``LIST_KEYS`` only, each value cut short)."""
+    return {key: request.args[key][:64] for key in LIST_KEYS if request.args.get(key)}
+
+
+@bp.get("/attempts/<int:attempt_id>")
+def attempt_report(attempt_id: int) -> Response:
+    """One attempt in full: a finished one's report as its taker saw it (``result.html``
+    with ``instructor_view``: the instructor's navigation, no taker-only actions), an
+    unfinished one's progress. 404 for an id that names no attempt (never made, or
+    deleted by its taker or by retention)."""
+    token = store().attempt_token(attempt_id)
+    attempt = attempts_service.load(store(), token) if token else None
+    if attempt is None:
+        abort(
+            404,
+            f"There is no attempt {attempt_id}: its taker or the retention period "
+            "may have deleted it.",
+        )
+    listing = _listing()
+    back_url = url_for("instructor.attempts", **listing)
+    if not attempt.finished:
+        return render("attempt_report.html", attempt=attempt, back_url=back_url)
+
+    def report_url(**args: str) -> str:
+        """This page's address with ``args`` (the review filter), keeping the way back."""
+        return url_for("instructor.attempt_report", attempt_id=attempt_id, **listing, **args)
+
+    # What quiz/taker/result.py builds for the taker, so that the page is the one they saw.
+    context = report.build(
+        attempt,
+        attempts_service.items(store(), attempt),
+        show=request.args.get("show", "all"),
+        percentile_counts=store().percentile_counts,
+        expand=request.args.get("expand") == "1",
+    )
+    context |= {"instructor_view": True, "back_url": back_url, "report_url": report_url}
+    if is_htmx() and request.headers.get("HX-Target") == "review":
+        return render_fragment("result.html", "review", **context)
+    return render("result.html", **context)
+
+
+# --- the dashboard's overview -------------------------------------------------------------
+
+WEEK_DAYS = 7
+MIX_DAYS = 30
+FLAGGED_SHOWN = 5
+NO_VERDICT = "Not enough answers"
+
+
+def overview(bank: Bank | None, now: datetime | None = None) -> dict[str, Any]:
+    """What the dashboard shows of recent results.
+
+    ``activity``: per row (label "Started" or "Finished"), the attempts of the last
+    WEEK_DAYS days, of the WEEK_DAYS before, and the change as text. ``mix``: the
+    verdicts of the assessments finished in the last MIX_DAYS days (``total``, and
+    ``rows`` of label, verdict id ('' for none), count and share 0..1, in the bank's
+    order of verdicts). ``flagged``: how many current questions the statistics flag
+    (``count``), the FLAGGED_SHOWN most telling (``shown``: question, area name, stats)
+    and whether any question has statistics yet (``any_stats``). Every count is an
+    indexed query, or reads the per-version sums: fast however many attempts there are.
+    """
+    now = now or datetime.now(UTC)
+
+    def days_ago(days: int) -> str:
+        return (now - timedelta(days=days)).isoformat(timespec="seconds")
+
+    db = store()
+    recent = db.activity(days_ago(WEEK_DAYS))
+    before = db.activity(days_ago(2 * WEEK_DAYS), days_ago(WEEK_DAYS))
+    than = f"the {WEEK_DAYS} days before"
+    activity = [
+        {"label": label, "recent": n, "before": m, "change": change_text(n, m, than)}
+        for label, n, m in zip(("Started", "Finished"), recent, before, strict=True)
+    ]
+    items = current_item_stats(db, bank)
+    count, shown = most_flagged(items, FLAGGED_SHOWN)
+    areas = {d.id: d.name for d in bank.dimensions} if bank else {}
+    return {
+        "activity": activity,
+        "week_days": WEEK_DAYS,
+        "mix": verdict_mix(db.verdict_counts(days_ago(MIX_DAYS)), bank),
+        "mix_days": MIX_DAYS,
+        "flagged": {
+            "count": count,
+            "shown": [(q, areas.get(q.area, q.area), s) for q, s in shown],
+            "any_stats": bool(items),
+        },
+    }
+
+
+def change_text(recent: int, before: int, than: str) -> str:
+    """How ``recent`` compares with ``before`` (named by ``than``), in words: "12 more
+    than the 7 days before (+8%)", "3 fewer … (−20%)", "as many as …", or without the
+    percentage when there were none before."""
+    if recent == before:
+        return f"as many as {than}"
+    word = "more" if recent > before else "fewer"
+    text = f"{abs(recent - before):,} {word} than {than}"
+    if before:
+        ratio = round(abs(recent - before) / before * 100)
+        text += f" ({'+' if recent > before else '−'}{ratio}%)"
+    return text
+
+
+def verdict_mix(counts: list[tuple[str | None, int]], bank: Bank | None) -> dict[str, Any]:
+    """``counts`` (verdict id or None, how many) as the dashboard's rows: the bank's
+    verdicts in its order, then verdicts it no longer has (by id), then the attempts
+    without a verdict; each with its share of the total (0..1)."""
+    labels = {v.id: v.label for v in bank.scheme.verdicts} if bank else {}
+    order = {vid: i for i, vid in enumerate(labels)}
+    total = sum(n for _, n in counts)
+    rows = [
+        {
+            "id": vid or "",
+            "label": labels.get(vid, vid) if vid else NO_VERDICT,
+            "count": n,
+            "share": n / total,
+        }
+        for vid, n in sorted(
+            counts, key=lambda c: (c[0] is None, order.get(c[0], len(order)), c[0] or "")
+        )
+    ]
+    return {"total": total, "rows": rows}
+
+
+# --- where takers stand ---------------------------------------------------------------------
 
 PERCENTILES = (10, 25, 50, 75, 90)
 

@@ -269,6 +269,11 @@ MIGRATIONS: list[str | Callable[[sqlite_utils.Database], None]] = [
     CREATE INDEX login_failures_at ON login_failures(at);
     CREATE INDEX attempts_unfinished ON attempts(updated_at) WHERE finished_at IS NULL;
     """,
+    # 12: a taker may flag a question of an attempt in progress for review, as in
+    # Moodle; the question navigator and the review-and-finish screen show the flags.
+    """
+    ALTER TABLE attempt_items ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -50,6 +50,18 @@ def taker_id() -> str:
     return session["taker"]
 
 
+def last_result() -> Attempt | None:
+    """This browser's newest finished attempt, for the landing page: the newest
+    assessment, or the newest practice attempt when there is no assessment; None for a
+    browser without a finished attempt."""
+    taker = session.get("taker")
+    if not taker:
+        return None
+    finished = [a for a in attempts.of_taker(store(), taker) if a.finished]
+    assessments = [a for a in finished if not a.practice]
+    return (assessments or finished or [None])[-1]
+
+
 def go(url: str, page: Response | None = None) -> Response:
     """Where a form post leads: htmx gets the next page's block and its URL, others a 303."""
     if page is not None and is_htmx():

@@ -6,6 +6,7 @@ import secrets
 import time
 
 from flask import Response, abort, current_app, flash, redirect, request, session, url_for
+from jinja2_fragments.flask import render_blocks
 from werkzeug.exceptions import TooManyRequests
 
 from .. import adaptive, answers, attempts, role, scoring, timing
@@ -15,11 +16,15 @@ from ..draw import draw
 from ..report import REVIEW_LABELS, review_entry
 from ..store import StorageUnavailable
 from ..web import current_bank, is_htmx, purge_if_due, render, render_fragment, store
-from . import FINISHED, bp, go, load_attempt, refuse_if_finished, taker_id
+from . import FINISHED, bp, go, last_result, load_attempt, refuse_if_finished, taker_id
 
 NAVIGATION = ("save", "check", "next", "back", "finish")
 MAX_NAME = 60
 NOTHING_TO_CHECK = "Choose an answer to check it, or press Skip to move on."
+# Background items asked only after another: item -> (the item it follows, the choice of
+# that item which leaves it unasked). The field of a degree needs a degree; the page
+# hides the question until one is chosen (CSS), and an answer sent anyway is ignored.
+FOLLOW_UPS = {"field": ("degree", "none")}
 
 
 # --- landing and start -------------------------------------------------------
@@ -40,6 +45,7 @@ def index() -> Response:
         duration = tuple(timing.minutes(timing.expected_seconds(bank, n)) for n in length[:2])
     return render(
         "index.html",
+        last=last_result(),
         bank=bank,
         in_progress=in_progress,
         per_attempt=per_attempt,
@@ -91,8 +97,9 @@ def _refuse_if_starting_too_often(taker: str) -> None:
     minutes = max(1, round(window / 60))
     raise TooManyRequests(
         f"{who} started many attempts in the last {minutes} minutes, so no new one was "
-        f"started. Wait {minutes} minutes, then try again; attempts you already started "
-        "are on My results, where you can resume them.",
+        f"started. Wait {minutes} minutes before you try again (a refused try starts the "
+        "wait again); attempts you already started are on My results, where you can "
+        "resume them.",
         retry_after=int(window),
     )
 
@@ -139,6 +146,9 @@ def save_about(token: str) -> Response:
             return _about_page(attempt, 400, f"Choose from the options given for “{item.prompt}”.")
         if chosen:
             background[item.id] = sorted(set(chosen)) if item.multiple else chosen[0]
+    for item_id, (after, unasked) in FOLLOW_UPS.items():
+        if background.get(after, unasked) == unasked:
+            background.pop(item_id, None)  # e.g. a field of study given with "no degree"
     if not store().save_profile(
         attempt.id, name or None, {"self_rating": ratings, "background": background}
     ):
@@ -156,6 +166,8 @@ def _about_page(attempt: Attempt, status: int = 200, error: str | None = None) -
             values[f"rate-{area}"] = [str(rating)]
         for item, chosen in attempt.background.items():
             values[f"bg-{item}"] = chosen if isinstance(chosen, list) else [chosen]
+    ids = {item.id for item in attempt.scheme.background}
+    follow_ups = {item: pair for item, pair in FOLLOW_UPS.items() if item in ids and pair[0] in ids}
     return render(
         "about.html",
         status=status,
@@ -163,6 +175,9 @@ def _about_page(attempt: Attempt, status: int = 200, error: str | None = None) -
         scheme=attempt.scheme,
         values=values,
         error=error,
+        follow_ups=follow_ups,
+        # item id -> the choices of it that open a follow-up question
+        opening={after: unasked for after, unasked in follow_ups.values()},
     )
 
 
@@ -187,7 +202,29 @@ def question(token: str, n: int) -> Response:
     except StorageUnavailable as exc:
         # Where the taker is only helps a later resume: show the question anyway.
         current_app.logger.warning("cannot record the position of an attempt: %s", exc)
-    return _question_page(attempt, item)
+    skipped = _take_note("skipped", token, n)
+    draft = _take_note("draft", token, n)
+    return _question_page(
+        attempt,
+        item,
+        skipped=skipped["n"] if skipped else None,
+        draft=draft["answer"] if draft else None,
+    )
+
+
+def _leave_note(kind: str, token: str, on: int, **note: object) -> None:
+    """Something for the next screen of a taker without htmx, shown once, on question
+    ``on`` of the attempt: kept in the session across the redirect (303)."""
+    session[kind] = {"token": token, "on": on, **note}
+
+
+def _take_note(kind: str, token: str, n: int) -> dict | None:
+    """The note of ``kind`` left for question ``n`` of this attempt, if any; any note
+    of that kind is gone afterwards, so it shows once."""
+    note = session.pop(kind, None) if kind in session else None
+    if isinstance(note, dict) and note.get("token") == token and note.get("on") == n:
+        return note
+    return None
 
 
 @bp.post("/a/<token>/q/<int:n>")
@@ -210,6 +247,8 @@ def answer(token: str, n: int) -> Response:
         return _question_page(attempt, item, status=422, error=NOTHING_TO_CHECK)
 
     target = {"next": n + 1, "back": n - 1}.get(nav)
+    # Next with nothing chosen skips the question: the next screen says so, once.
+    skipped = n if nav == "next" and value is None else None
     # total + 1 stands for the review-and-finish screen, where a resume then lands.
     move_to = target if target is not None and 1 <= target <= attempt.total + 1 else None
     if value is None:
@@ -242,16 +281,95 @@ def answer(token: str, n: int) -> Response:
         )
     if nav == "back" and n == 1:
         return go(url_for("taker.about", token=token), _about_page(attempt) if is_htmx() else None)
-    page = _question_page(attempt, _item(attempt, target)) if is_htmx() else None
-    return go(url_for("taker.question", token=token, n=target), page)
+    if is_htmx():
+        page = _question_page(attempt, _item(attempt, target), skipped=skipped)
+        return go(url_for("taker.question", token=token, n=target), page)
+    if skipped is not None:
+        _leave_note("skipped", token, target, n=skipped)
+    return redirect(url_for("taker.question", token=token, n=target), code=303)
+
+
+@bp.post("/a/<token>/q/<int:n>/flag")
+def flag(token: str, n: int) -> Response:
+    """Flag question ``n`` for review (form field flag=1) or take the flag off (flag=0).
+
+    The flag button sits in the question form, so the form comes along: in an
+    assessment, an answer it holds is saved too (as Next would), so that nothing chosen
+    is lost on the way back to the same question without JavaScript. In practice an
+    answer is saved only when checked, so a choice not yet checked is carried back to
+    the question instead. htmx gets the flag button and the navigator; the form stays.
+    """
+    attempt = load_attempt(token)
+    item = _item(attempt, n)
+    refuse_if_finished(attempt)
+    wanted = request.form.get("flag")
+    if wanted not in ("0", "1"):
+        abort(400, "The form asked for an unknown flag. Use the Flag for review button.")
+    error = None if attempt.practice else _save_answer_given(attempt, item)
+    if not store().set_flag(attempt.id, n, wanted == "1"):
+        abort(409, FINISHED)  # finished in another tab meanwhile
+    if is_htmx() and request.headers.get("HX-Target") == "flag-toggle":
+        return _flag_update(attempt, n, wanted == "1")
+    # The whole form came: without JavaScript, or through the form's own htmx post when
+    # the button was pressed before htmx had taken over a freshly swapped one.
+    if error is not None:
+        return _question_page(attempt, _item(attempt, n), status=400, error=error)
+    draft = request.form.getlist("answer")[:50] if attempt.practice else []
+    if is_htmx():
+        return _question_page(attempt, _item(attempt, n), draft=draft or None)
+    if draft:
+        _leave_note("draft", token, n, answer=draft)
+    return redirect(url_for("taker.question", token=token, n=n), code=303)
+
+
+def _save_answer_given(attempt: Attempt, item: Item) -> str | None:
+    """Save the answer the form holds, if it holds one; the error if it is not an answer."""
+    q = item.question
+    try:
+        value = answers.read_answer(q, item.option_order, request.form.getlist("answer"))
+    except AnswerError as exc:
+        return str(exc)
+    if value is not None and not store().save_answer(
+        attempt.id, item.position, item.version_hash, value, scoring.score(q, value)
+    ):
+        abort(409, FINISHED)
+    return None
+
+
+def _flag_update(attempt: Attempt, n: int, flagged: bool) -> Response:
+    """For htmx: the flag button and, swapped out of band, the navigator's summary and
+    list; the question form itself is left alone, with whatever it holds."""
+    body = render_blocks(
+        "question.html",
+        ["flag_toggle", "navigator_summary", "navigator_body"],
+        oob=True,
+        attempt=attempt,
+        n=n,
+        flagged=flagged,
+        flag_url=url_for("taker.flag", token=attempt.token, n=n),
+        nav=attempts.navigation(store(), attempt, n),
+        announce=f"Question {n} flagged for review."
+        if flagged
+        else f"Flag removed from question {n}.",
+    )
+    return Response(body, mimetype="text/html")
 
 
 def _question_page(
-    attempt: Attempt, item: Item, status: int = 200, error: str | None = None
+    attempt: Attempt,
+    item: Item,
+    status: int = 200,
+    error: str | None = None,
+    skipped: int | None = None,
+    draft: list[str] | None = None,
 ) -> Response:
+    """The question screen; ``skipped`` is the question just skipped, to say so once;
+    ``draft`` the choice a taker without JavaScript made and has not yet checked."""
     q = item.question
     # After an error, show what was sent, so that nothing typed is lost.
     submitted = request.form.getlist("answer") if error is not None else item.form_values()
+    if draft is not None and error is None:
+        submitted = draft
     feedback = None
     if attempt.practice and item.answer is not None and error is None:
         feedback = review_entry(attempt.scheme, item)
@@ -271,6 +389,10 @@ def _question_page(
         likert_labels=answers.LIKERT_LABELS,
         error=error,
         url=url_for("taker.answer", token=attempt.token, n=item.position),
+        flagged=item.flagged,
+        flag_url=url_for("taker.flag", token=attempt.token, n=item.position),
+        nav=attempts.navigation(store(), attempt, item.position),
+        skipped=skipped,
     )
 
 
@@ -295,12 +417,19 @@ def finish(token: str) -> Response:
 
 
 def _finish_page(attempt: Attempt) -> Response:
+    """Review and finish: the questions flagged for review, then those unanswered."""
+    items = attempts.items(store(), attempt)
     unanswered = [
         (item.position, attempt.scheme.dimension(item.question.area), item.question)
-        for item in attempts.items(store(), attempt)
+        for item in items
         if item.answer is None
     ]
-    return render("finish.html", attempt=attempt, unanswered=unanswered)
+    flagged = [
+        (item.position, attempt.scheme.dimension(item.question.area), item.question, item.answer)
+        for item in items
+        if item.flagged
+    ]
+    return render("finish.html", attempt=attempt, unanswered=unanswered, flagged=flagged)
 
 
 @bp.post("/a/<token>/finish")

@@ -19,6 +19,7 @@ def result(token: str) -> Response:
         attempts.items(store(), attempt),
         show=request.args.get("show", "all"),
         percentile_counts=store().percentile_counts,
+        expand=request.args.get("expand") == "1",
     )
     if is_htmx() and request.headers.get("HX-Target") == "review":
         return render_fragment("result.html", "review", **context)

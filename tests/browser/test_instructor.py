@@ -149,7 +149,7 @@ def test_statistics_after_a_few_attempts_and_accessibility(
     store.close()
     log_in(page, server)
     axe(page)
-    page.get_by_role("link", name="Statistics").click()
+    page.get_by_role("navigation", name="Instructor").get_by_role("link", name="Statistics").click()
     expect(page.get_by_text("Over 3 finished attempts")).to_be_visible()
     whole = page.locator("table.stats").first.locator("tr", has_text="Whole test")
     expect(whole.locator("td").first).to_have_text("3")

@@ -52,14 +52,14 @@ def finish_attempt(context: BrowserContext, server, pick: int = 0) -> str:
 def test_report_shows_chart_table_readiness_and_calibration(context, page: Page, server, axe):
     token = finish_attempt(context, server)
     page.goto(server.url(f"/a/{token}/result"))
-    expect(page.locator("svg.chart[role=img]")).to_be_visible()
-    expect(page.locator("svg.chart rect.bar")).to_have_count(
-        4 + 3
-    )  # four areas, three in the legend
-    expect(page.locator("svg.chart path.self-rating")).to_have_count(5)  # four ratings and legend
-    expect(
-        page.get_by_role("table", name="Score, band and self-rating in each area")
-    ).to_be_visible()
+    expect(page.locator(".area-chart .area-row")).to_have_count(4)
+    expect(page.locator(".area-chart .area-track rect.bar")).to_have_count(4)
+    expect(page.locator(".area-chart .key-swatch")).to_have_count(3)  # the bands in the key
+    expect(page.locator(".area-chart path.self-rating")).to_have_count(5)  # four ratings and key
+    table = page.get_by_role("table", name="Score, band and self-rating in each area")
+    expect(table).to_be_hidden()  # behind its disclosure
+    page.get_by_text("The same figures as a table").click()
+    expect(table).to_be_visible()
     expect(page.get_by_role("heading", name="Readiness for the role")).to_be_visible()
     expect(page.get_by_text("one to three years away")).to_be_visible()
     expect(page.get_by_role("heading", name="How well you know your strengths")).to_be_visible()
@@ -82,7 +82,7 @@ def test_report_without_javascript(no_js_page: Page, browser, server):
     token = finish_attempt(no_js_page.context, server)
     page = no_js_page
     page.goto(server.url(f"/a/{token}/result"))
-    expect(page.locator("svg.chart")).to_be_visible()
+    expect(page.locator(".area-chart")).to_be_visible()
     expect(page.get_by_role("button", name="Print or save as PDF")).to_be_hidden()
     page.get_by_role("link", name=re.compile(r"Only the ones I missed")).click()
     expect(page).to_have_url(re.compile(r"show=missed$"))
@@ -148,10 +148,10 @@ def test_report_prints_cleanly_to_pdf(context, page: Page, server):
     page.emulate_media(media="print")
     for selector in (".site-header", ".site-footer", ".filter", "[data-print]"):
         assert not page.locator(selector).first.is_visible(), selector
-    chart = page.locator("figure.chart-figure").first
-    assert chart.evaluate("e => getComputedStyle(e).breakInside") == "avoid"
-    # A4 at 96 dpi is 1123 px high; less 1.5 cm margins top and bottom, about 1010 px.
-    assert chart.bounding_box()["height"] < 1010
+    # In print the area table stands in for the chart, whole on one page.
+    table = page.locator("table.scores").first
+    assert table.is_visible() and not page.locator(".area-chart").is_visible()
+    assert table.evaluate("e => getComputedStyle(e).breakInside") == "avoid"
     pdf = PdfReader(io.BytesIO(page.pdf(format="A4", print_background=True)))
     text = "\n".join(p.extract_text() for p in pdf.pages)
     assert len(pdf.pages) >= 2
@@ -159,7 +159,7 @@ def test_report_prints_cleanly_to_pdf(context, page: Page, server):
         "Your score in each area",
         "Readiness for the role",
         "Review of every question",
-        "your self-rating",
+        "Your learning plan",
     ):
         assert expected in text
     for absent in (
@@ -169,6 +169,8 @@ def test_report_prints_cleanly_to_pdf(context, page: Page, server):
         "Only the ones I missed",
     ):
         assert absent not in text
-    chart_page = next(p.extract_text() for p in pdf.pages if "your self-rating" in p.extract_text())
-    for label in ("Technical", "Business", "Analytical", "Client-facing", "0%", "100%"):
-        assert label in chart_page  # the whole chart is on one page
+    table_page = next(
+        p.extract_text() for p in pdf.pages if "Score, band and self-rating" in p.extract_text()
+    )
+    for label in ("Technical", "Business", "Analytical", "Client-facing", "90% interval"):
+        assert label in table_page  # the whole table is on one page

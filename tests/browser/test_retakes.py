@@ -16,7 +16,7 @@ SCORED = ".review-item:not(.review-unscored) .prompt"
 
 
 def scored_prompts(page: Page, server, token: str) -> list[str]:
-    page.goto(server.url(f"/a/{token}/result"))
+    page.goto(server.url(f"/a/{token}/result?expand=1"))  # every question open
     return page.locator(SCORED).all_inner_texts()
 
 
@@ -31,6 +31,7 @@ def test_a_retake_shows_mostly_new_questions(context: BrowserContext, page: Page
     page.get_by_role("button", name="Review and finish").first.click()
     page.get_by_role("button", name="Finish and see my result").click()
     expect(page.get_by_role("heading", name="Review of every question")).to_be_visible()
+    page.goto(page.url + "?expand=1")
     second = page.locator(SCORED).all_inner_texts()
     assert len(first) == len(second) == 48 and shown in second
     repeated = set(first) & set(second)
