@@ -207,21 +207,29 @@ def item_from_row(row: Mapping[str, Any]) -> Item:
 # --- finding one's way in an attempt ------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NavEntry:
-    """One question in the question navigator."""
+    """One question in the question navigator. ``css`` and ``label`` are worked out once,
+    here: the list is drawn on every answer, and each expression a template evaluates
+    per entry costs (about a third of an answer's time with 56 questions)."""
 
     position: int  # 1-based
     answered: bool
     flagged: bool
     current: bool  # the question on screen
+    css: str = field(init=False)  # "nav-q is-answered is-flagged is-current", as they apply
+    label: str = field(init=False)  # the accessible name: 'Question 7, answered, flagged'
 
-    @property
-    def label(self) -> str:
-        """Its accessible name, which says what the marks beside the number show:
-        'Question 7, answered, flagged'."""
-        state = "answered" if self.answered else "not answered"
-        return f"Question {self.position}, {state}" + (", flagged" if self.flagged else "")
+    def __post_init__(self) -> None:
+        css = "nav-q"
+        css += " is-answered" if self.answered else ""
+        css += " is-flagged" if self.flagged else ""
+        css += " is-current" if self.current else ""
+        # The name says what the marks beside the number show.
+        label = f"Question {self.position}, {'answered' if self.answered else 'not answered'}"
+        label += ", flagged" if self.flagged else ""
+        object.__setattr__(self, "css", css)
+        object.__setattr__(self, "label", label)
 
 
 @dataclass(frozen=True)
@@ -301,7 +309,7 @@ def load(store: Store, token: str) -> Attempt | None:
         return None
     if row["finished_at"] and "areas" not in row:
         row["areas"] = store.area_scores(row["id"])
-    return attempt_from_row(row, scheme_of(row["scheme_hash"], lambda _hash: row["scheme_body"]))
+    return attempt_from_row(row, scheme_of(row["scheme_hash"], store.scheme_body))
 
 
 def of_taker(store: Store, taker: str) -> list[Attempt]:
@@ -320,6 +328,14 @@ def items(store: Store, attempt: Attempt) -> list[Item]:
 def navigation(store: Store, attempt: Attempt, current: int = 0) -> Navigator:
     """The attempt's question navigator, with question ``current`` on screen."""
     return navigator(attempt.scheme, store.item_states(attempt.id), current)
+
+
+def progress(store: Store, attempt: Attempt) -> Navigator:
+    """The navigator's counts alone, without its entries: what its summary says."""
+    counts = store.progress(attempt.id)
+    return Navigator(
+        groups=(), total=counts["total"], answered=counts["answered"], flagged=counts["flagged"]
+    )
 
 
 def item(store: Store, attempt: Attempt, position: int) -> Item | None:

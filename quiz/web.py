@@ -11,10 +11,11 @@ import io
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jinja2_fragments as fragments
 from flask import (
     Flask,
     Response,
@@ -118,13 +119,22 @@ def is_htmx() -> bool:
 def render(template: str, status: int = 200, **context: Any) -> Response:
     """The whole page, or for htmx its ``content`` block with the page title."""
     if is_htmx():
-        # The block is already escaped HTML, as in the whole page: escaping it again
-        # would show "&amp;" in the tab after an htmx navigation.
-        title = render_block(template, "title", **context).strip()
-        body = f"<title>{title}</title>\n" + render_block(template, "content", **context)
+        body = render_titled_blocks(template, ["content"], **context)
     else:
         body = render_template(template, **context)
     return Response(body, status=status, mimetype="text/html")
+
+
+def render_titled_blocks(template: str, blocks: Sequence[str], **context: Any) -> str:
+    """For htmx: the page's title in a ``<title>`` element (htmx puts it in the tab),
+    then the page's ``blocks``, all from one template context."""
+    app = current_app._get_current_object()
+    app.update_template_context(context)
+    # The title is already escaped HTML, as in the whole page: escaping it again would
+    # show "&amp;" in the tab after an htmx navigation.
+    title = fragments.render_block(app.jinja_env, template, "title", **context).strip()
+    body = fragments.render_blocks(app.jinja_env, template, blocks, **context)
+    return f"<title>{title}</title>\n{body}"
 
 
 def render_fragment(template: str, block: str, status: int = 200, **context: Any) -> Response:

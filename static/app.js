@@ -19,7 +19,7 @@
     if (!target) {
       return;
     }
-    if (target.id !== "main") {
+    if (target.id !== "main" && target.id !== "question-slot") {
       // A small region swapped in (the flag toggle) may bring a hidden message that
       // exists only to be announced; focus stays where it was.
       announce(target.querySelector("[data-announce][hidden]"));

@@ -254,9 +254,11 @@ def test_question_page_navigator_shows_every_state_and_links_every_question(app,
     # One current entry, the question on screen; each entry a link for both kinds of client.
     assert page.count('aria-current="page"') == 1
     assert re.search(r'aria-label="Question 2, not answered, flagged" aria-current="page"', page)
+    # (htmx: the list is boosted into #main, which pushes each link's URL.)
+    assert re.search(r'<nav id="navigator-body"[^>]* hx-boost="true" hx-target="#main"', page)
     for n in range(1, 17):
-        url = f"{taker.base}/q/{n}"
-        assert f'href="{url}" hx-get="{url}" hx-target="#main" hx-push-url="true"' in page
+        assert f'<li id="nav-q-{n}"><a class="nav-q' in page
+        assert f'href="{taker.base}/q/{n}"' in page
     # Grouped by area, each group named.
     groups = re.findall(r'<h2 class="nav-area" id="nav-area-(\w+)">([^<]+)</h2>', page)
     assert groups == [
@@ -282,6 +284,67 @@ def test_practice_attempts_have_the_navigator_too(app, client):
     assert len(nav_labels(taker.page(1))) == len(items(app, taker.token))
 
 
+def htmx_post(taker, n, **data):
+    return taker.client.post(
+        f"{taker.base}/q/{n}", headers={**HX, "X-CSRFToken": taker.csrf}, data=data
+    )
+
+
+def oob_entries(body: str) -> dict[int, str]:
+    """The navigator entries an htmx response swaps out of band: position -> their link."""
+    return {
+        int(n): link
+        for n, link in re.findall(r'<li id="nav-q-(\d+)" hx-swap-oob="true">(<a [^>]*>)', body)
+    }
+
+
+def test_htmx_next_swaps_the_question_and_only_the_entries_that_changed(app, taker):
+    all_items = items(app, taker.token)
+    flag(taker, 4)
+    response = htmx_post(taker, 3, nav="next", answer=right_values(all_items[2]))
+    body = response.data.decode()
+    assert response.status_code == 200
+    # The new question replaces the old one in its slot; the navigator stays in the page.
+    assert response.headers["HX-Retarget"] == "#question-slot"
+    assert response.headers["HX-Reswap"] == "innerHTML"
+    assert response.headers["HX-Push-Url"] == f"{taker.base}/q/4"
+    assert body.startswith("<title>Question 4 of 16 · ")
+    assert 'id="question-heading"' in body and 'id="question-slot"' not in body
+    assert 'id="navigator"' not in body and 'id="navigator-body"' not in body
+    # Out of band: the summary, question 3 (now answered, no longer current), question 4.
+    assert (
+        '<span id="navigator-summary" hx-swap-oob="true">Questions: 1 of 16 answered, 1 flagged'
+        in body
+    )
+    entries = oob_entries(body)
+    assert sorted(entries) == [3, 4]
+    assert 'aria-label="Question 3, answered"' in entries[3] and "aria-current" not in entries[3]
+    assert 'class="nav-q is-answered"' in entries[3]
+    assert 'aria-label="Question 4, not answered, flagged" aria-current="page"' in entries[4]
+    assert 'class="nav-q is-flagged is-current"' in entries[4]
+    # The same states as the whole list shows on a page load.
+    page = taker.page(4)
+    for n, link in entries.items():
+        assert f'<li id="nav-q-{n}">{link}' in page
+
+    # Back with the answer taken away: question 4 unanswered again, question 3 current.
+    body = htmx_post(taker, 4, nav="back").data.decode()
+    entries = oob_entries(body)
+    assert 'aria-label="Question 4, not answered, flagged"' in entries[4]
+    assert 'aria-label="Question 3, answered" aria-current="page"' in entries[3]
+    assert "Questions: 1 of 16 answered, 1 flagged" in body
+
+
+def test_htmx_answers_that_leave_the_questions_get_the_whole_page_block(app, taker):
+    """Finish, Back from question 1 and an error keep the usual swap into #main."""
+    assert "HX-Retarget" not in htmx_post(taker, 2, nav="finish").headers
+    assert "HX-Retarget" not in htmx_post(taker, 1, nav="back").headers
+    numeric = next(i for i in items(app, taker.token) if i["body"]["type"] == "numeric")
+    error = htmx_post(taker, numeric["position"], nav="next", answer="twelve")
+    assert error.status_code == 400 and "HX-Retarget" not in error.headers
+    assert 'id="navigator-body"' in error.data.decode()
+
+
 @pytest.mark.adaptive
 def test_an_adaptive_attempt_lists_only_the_questions_asked_so_far(app, client):
     taker = Taker(client)
@@ -298,6 +361,15 @@ def test_an_adaptive_attempt_lists_only_the_questions_asked_so_far(app, client):
     labels = nav_labels(taker.page(grown.total))
     assert len(labels) == grown.total
     assert f"Question {first.total}, answered" in labels
+    # With htmx, an answer that makes the attempt grow brings the whole, longer list.
+    body = htmx_post(
+        taker, grown.total, nav="next", answer=right_values(items(app, taker.token)[-1])
+    ).data.decode()
+    assert body.count('hx-swap-oob="true"') == 2  # the summary and the whole list
+    assert len(nav_labels(body)) == grown.total + 1
+    # Back does not make it grow: two entries change.
+    body = htmx_post(taker, grown.total + 1, nav="back").data.decode()
+    assert sorted(oob_entries(body)) == [grown.total, grown.total + 1]
 
 
 # --- the note after a skip ------------------------------------------------------------------

@@ -55,9 +55,9 @@ def _dumps(value: Any) -> str:
 
 
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:
-    """A row of attempts with the JSON it has of profile, areas and scheme_body decoded
+    """A row of attempts with the JSON it has of profile, areas and measurement decoded
     ({} where empty)."""
-    for column in ("profile", "areas", "scheme_body", "measurement"):
+    for column in ("profile", "areas", "measurement"):
         if column in row:
             row[column] = json.loads(row[column]) if row[column] else {}
     return row
@@ -425,12 +425,10 @@ class Store:
         ]
 
     def attempt(self, token: str) -> dict[str, Any] | None:
-        """An attempt by its token, with its scheme and its number of questions."""
+        """An attempt by its token, with its number of questions and of answers (its
+        scheme is ``scheme_body(row["scheme_hash"])``: most readers have it already)."""
         row = self._one(
-            f"SELECT attempts.*, schemes.body AS scheme_body, {_TOTAL}, {_ANSWERED} "
-            "FROM attempts JOIN schemes ON schemes.hash = attempts.scheme_hash "
-            "WHERE token = ?",
-            [token],
+            f"SELECT attempts.*, {_TOTAL}, {_ANSWERED} FROM attempts WHERE token = ?", [token]
         )
         return _decoded(row) if row else None
 
@@ -542,6 +540,15 @@ class Store:
                 [attempt_id],
             )
         )
+
+    def progress(self, attempt_id: int) -> dict[str, int]:
+        """How far the attempt is: total (questions asked so far), answered and flagged."""
+        return self._one(
+            "SELECT count(*) AS total, coalesce(sum(flagged), 0) AS flagged, "
+            "(SELECT count(*) FROM responses WHERE attempt_id = ?) AS answered "
+            "FROM attempt_items WHERE attempt_id = ?",
+            [attempt_id, attempt_id],
+        ) or {"total": 0, "answered": 0, "flagged": 0}
 
     def _move(self, attempt_id: int, position: int) -> None:
         self.db.execute("UPDATE attempts SET position = ? WHERE id = ?", [position, attempt_id])

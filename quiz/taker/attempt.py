@@ -15,7 +15,15 @@ from ..attempts import Attempt, Item
 from ..draw import draw
 from ..report import REVIEW_LABELS, review_entry
 from ..store import StorageUnavailable
-from ..web import current_bank, is_htmx, purge_if_due, render, render_fragment, store
+from ..web import (
+    current_bank,
+    is_htmx,
+    purge_if_due,
+    render,
+    render_fragment,
+    render_titled_blocks,
+    store,
+)
 from . import FINISHED, bp, go, last_result, load_attempt, refuse_if_finished, taker_id
 
 NAVIGATION = ("save", "check", "next", "back", "finish")
@@ -259,6 +267,7 @@ def answer(token: str, n: int) -> Response:
         )
     if not saved:
         abort(409, FINISHED)  # finished in another tab meanwhile
+    asked = attempt.total
     if nav == "next" and attempt.adaptive and n == attempt.total:
         # The answer just given decides the next question, or that there is none.
         bank = current_bank()
@@ -282,7 +291,9 @@ def answer(token: str, n: int) -> Response:
     if nav == "back" and n == 1:
         return go(url_for("taker.about", token=token), _about_page(attempt) if is_htmx() else None)
     if is_htmx():
-        page = _question_page(attempt, _item(attempt, target), skipped=skipped)
+        after = _item(attempt, target)
+        grew = attempt.total > asked
+        page = _next_question(attempt, item, value is not None, after, skipped, grew)
         return go(url_for("taker.question", token=token, n=target), page)
     if skipped is not None:
         _leave_note("skipped", token, target, n=skipped)
@@ -365,6 +376,19 @@ def _question_page(
 ) -> Response:
     """The question screen; ``skipped`` is the question just skipped, to say so once;
     ``draft`` the choice a taker without JavaScript made and has not yet checked."""
+    context = _question_context(attempt, item, error, skipped, draft)
+    nav = attempts.navigation(store(), attempt, item.position)
+    return render("question.html", status=status, nav=nav, **context)
+
+
+def _question_context(
+    attempt: Attempt,
+    item: Item,
+    error: str | None = None,
+    skipped: int | None = None,
+    draft: list[str] | None = None,
+) -> dict[str, object]:
+    """What question.html needs to show ``item``, but the navigator."""
     q = item.question
     # After an error, show what was sent, so that nothing typed is lost.
     submitted = request.form.getlist("answer") if error is not None else item.form_values()
@@ -373,11 +397,9 @@ def _question_page(
     feedback = None
     if attempt.practice and item.answer is not None and error is None:
         feedback = review_entry(attempt.scheme, item)
-    return render(
-        "question.html",
+    return dict(
         feedback=feedback,
         review_labels=REVIEW_LABELS,
-        status=status,
         attempt=attempt,
         n=item.position,
         total=attempt.total,
@@ -391,9 +413,44 @@ def _question_page(
         url=url_for("taker.answer", token=attempt.token, n=item.position),
         flagged=item.flagged,
         flag_url=url_for("taker.flag", token=attempt.token, n=item.position),
-        nav=attempts.navigation(store(), attempt, item.position),
         skipped=skipped,
     )
+
+
+def _next_question(
+    attempt: Attempt, left: Item, answered: bool, item: Item, skipped: int | None, grew: bool
+) -> Response:
+    """For htmx, after Next or Back from question ``left`` to ``item``: the new question's
+    form in place of the old one (HX-Retarget), and out of band the navigator's summary
+    and the two entries whose state changed, not the whole list (a third of an answer's
+    time and most of its bytes with 56 questions). When the attempt ``grew`` (an adaptive
+    one has just asked a new question), the whole list instead."""
+    context = _question_context(attempt, item, skipped=skipped)
+    if grew:
+        nav, blocks = attempts.navigation(store(), attempt, item.position), ["navigator_body"]
+        changed = {}
+    else:
+        nav, blocks = attempts.progress(store(), attempt), ["navigator_entries"]
+        changed = {
+            "changed": True,
+            "questions_url": url_for("taker.resume", token=attempt.token) + "/q/",
+            "entries": [
+                attempts.NavEntry(left.position, answered, left.flagged, current=False),
+                attempts.NavEntry(item.position, item.answer is not None, item.flagged, True),
+            ],
+        }
+    body = render_titled_blocks(
+        "question.html",
+        ["question_form", "navigator_summary", *blocks],
+        **context,
+        nav=nav,
+        oob=True,
+        **changed,
+    )
+    response = Response(body, mimetype="text/html")
+    response.headers["HX-Retarget"] = "#question-slot"
+    response.headers["HX-Reswap"] = "innerHTML"
+    return response
 
 
 def _length(attempt: Attempt) -> str | None:

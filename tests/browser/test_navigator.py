@@ -130,6 +130,33 @@ def test_navigator_and_flags_with_htmx_on_a_desktop(new_page, server, axe):
     assert page.evaluate("window.loadedOnce") is True  # no page load all along
 
 
+def test_next_swaps_the_question_and_updates_the_navigator_in_place(new_page, server):
+    """After an answer htmx swaps only the question; the navigator is the same element,
+    its changed entries replaced out of band, and those entries still lead somewhere."""
+    page = new_page(viewport={"width": 1280, "height": 800})
+    begin(page, server)
+    page.evaluate("document.getElementById('navigator').dataset.same = 'yes'")
+    page.locator("input[name=answer]").first.check()
+    page.get_by_role("button", name="Next", exact=True).click()
+    expect(page.locator(HEADING)).to_contain_text("Question 2 of 16")
+    expect(page.locator(HEADING)).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Question 2 of 16 · "))
+    expect(page.locator("#announcer")).to_have_text(re.compile(r"^Question 2 of 16 · "))
+    assert page.url.endswith("/q/2")
+    expect(page.locator("#navigator-summary")).to_have_text("Questions: 1 of 16 answered")
+    expect(page.get_by_role("link", name="Question 1, answered")).not_to_have_attribute(
+        "aria-current", "page"
+    )
+    expect(entry(page, 2)).to_have_attribute("aria-current", "page")
+    expect(page.locator(".nav-q.is-current")).to_have_count(1)
+    assert page.evaluate("document.getElementById('navigator').dataset.same") == "yes"
+    # The swapped-in entry is a boosted link like the others: back to question 1.
+    page.get_by_role("link", name="Question 1, answered").click()
+    expect(page.locator(HEADING)).to_contain_text("Question 1 of 16")
+    expect(page.locator("input[name=answer]").first).to_be_checked()
+    assert page.evaluate("document.getElementById('navigator').dataset.same") is None  # reloaded
+
+
 def test_skip_note_is_shown_and_announced_once_with_htmx(page: Page, server):
     begin(page, server)
     page.get_by_role("button", name="Next", exact=True).click()
