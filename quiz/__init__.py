@@ -6,13 +6,14 @@ import logging
 import os
 import secrets
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, has_request_context, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, has_request_context, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import BadSignature
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import moodle, sessions, web
@@ -38,12 +39,45 @@ class SecretKeyTooShort(ValueError):
 class _SessionInterface(SecureCookieSessionInterface):
     """The session cookie gets the Secure flag on every request that came over HTTPS
     (behind a proxy: one that sets X-Forwarded-Proto, trusted with ``PROXIES``, or by
-    gunicorn from 127.0.0.1), and always with ``SESSION_COOKIE_SECURE``."""
+    gunicorn from 127.0.0.1), and always with ``SESSION_COOKIE_SECURE``.
+
+    A permanent session's cookie is signed again when the session changes and, to keep
+    its expiry moving with use, when it was signed more than ``RENEW_AFTER`` ago; not on
+    every response (``SESSION_REFRESH_EACH_REQUEST`` is off), where signing it cost
+    about as much as rendering the next question of an attempt.
+    """
+
+    RENEW_AFTER = timedelta(days=1)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         if app.config["SESSION_COOKIE_SECURE"]:
             return True
         return has_request_context() and request.is_secure
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """As Flask's, and the session remembers when its cookie was signed."""
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data, signed_at = serializer.loads(cookie, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        session = self.session_class(data)
+        session.signed_at = signed_at
+        return session
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if super().should_set_cookie(app, session):
+            return True
+        signed_at = getattr(session, "signed_at", None)
+        return session.permanent and (
+            signed_at is None or datetime.now(UTC) - signed_at >= self.RENEW_AFTER
+        )
 
 
 def bundled(name: str) -> Path:
@@ -83,6 +117,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # send no Referer (Referrer-Policy: no-referrer keeps attempt tokens private).
         WTF_CSRF_SSL_STRICT=False,
         PERMANENT_SESSION_LIFETIME=timedelta(days=365),  # a taker's link to their history
+        SESSION_REFRESH_EACH_REQUEST=False,  # renewed daily instead (_SessionInterface)
         # An instructor's session ends after this long without a request, and this long
         # after logging in whatever happens (docs/reliability.md, "Sessions").
         INSTRUCTOR_IDLE_MINUTES=120,

@@ -200,6 +200,22 @@ def _end_transaction(_exc: BaseException | None) -> None:
         local.store = None  # the connection is broken: open a new one next time
 
 
+def _reuse_checked_csrf_token() -> None:
+    """A form that passed the CSRF check (flask-wtf's, which runs first) carried a valid
+    signed token: the page that answers it carries the same one instead of a token signed
+    anew, which cost as much as the check itself. Only while tokens never expire
+    (``WTF_CSRF_TIME_LIMIT`` None), so that an old signature is not handed on."""
+    if not g.get("csrf_valid") or current_app.config["WTF_CSRF_TIME_LIMIT"] is not None:
+        return
+    field = current_app.config["WTF_CSRF_FIELD_NAME"]
+    # Where flask-wtf looks, in its order: the one it checked.
+    sent = [request.form.get(field)]
+    sent += [request.headers.get(header) for header in current_app.config["WTF_CSRF_HEADERS"]]
+    token = next((value for value in sent if value), None)
+    if token:
+        setattr(g, field, token)  # where flask_wtf.csrf.generate_csrf keeps this request's
+
+
 def _start_clock() -> None:
     g.started = time.perf_counter()
 
@@ -398,6 +414,7 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_end_transaction)
     if app.config["SERVER_TIMING"]:
         app.before_request(_start_clock)
+    app.before_request(_reuse_checked_csrf_token)  # after CSRFProtect's check
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(StorageUnavailable, _storage_error)

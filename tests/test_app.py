@@ -7,8 +7,14 @@ import hashlib
 import os
 import re
 import stat
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from quiz import HTMX_CDN, HTMX_VERSION, create_app
+
+from .conftest import UNLIMITED_STARTS
+from .helpers import Taker
 
 
 def test_settings_come_from_quiz_environment_variables(tmp_path, monkeypatch, bank_file):
@@ -90,3 +96,79 @@ def test_a_local_htmx_copy_is_served_instead_of_the_cdn(tmp_path, bank_file, htm
 def test_healthz_is_trivial(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.data == b"ok\n"
+
+
+# --- the session cookie and the CSRF token ------------------------------------------
+
+
+def session_cookies(response) -> list[str]:
+    return [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+
+
+def taker_signed_days_ago(app, monkeypatch, days: float) -> Taker:
+    """A taker whose session cookie was last signed ``days`` ago (the clock is
+    itsdangerous's: cookies and CSRF tokens alike)."""
+    now = time.time()
+    with monkeypatch.context() as past:
+        past.setattr("itsdangerous.timed.time.time", lambda: now - days * 86400)
+        taker = Taker(app.test_client())
+        taker.start()
+    return taker
+
+
+def test_an_unchanged_session_cookie_is_not_sent_again_within_a_day(app, monkeypatch):
+    taker = taker_signed_days_ago(app, monkeypatch, 0.5)
+    answered = taker.post(1, "1")
+    assert answered.status_code == 303
+    assert session_cookies(answered) == []
+    assert session_cookies(taker.client.get(taker.base + "/q/2")) == []
+
+
+def test_a_session_cookie_signed_over_a_day_ago_is_renewed_for_another_year(app, monkeypatch):
+    taker = taker_signed_days_ago(app, monkeypatch, 2)
+    renewed = session_cookies(taker.client.get(taker.base + "/q/1"))
+    assert len(renewed) == 1
+    expires = re.search(r"Expires=([^;]+)", renewed[0]).group(1)
+    left = parsedate_to_datetime(expires) - datetime.now(UTC)
+    assert timedelta(days=364) < left <= timedelta(days=365)  # a year from today
+    assert session_cookies(taker.client.get(taker.base + "/q/2")) == []  # renewed once
+    assert taker.post(2, "1").status_code == 303  # the same session: its CSRF token works
+
+
+def hidden_csrf(body: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
+
+
+def test_a_page_answering_a_checked_form_carries_the_token_it_was_sent(taker):
+    taker.start()
+    response = taker.client.post(
+        f"{taker.base}/q/1",
+        headers={"HX-Request": "true", "X-CSRFToken": taker.csrf},
+        data={"csrf_token": taker.csrf, "nav": "next", "answer": "1"},
+    )
+    assert response.status_code == 200
+    assert hidden_csrf(response.data.decode()) == taker.csrf
+    # A GET signs one afresh, which works as well as the one it replaces.
+    fresh = hidden_csrf(taker.page(2))
+    assert taker.post(2, "1", csrf_token=fresh).status_code == 303
+
+
+def test_with_a_time_limit_on_tokens_a_page_gets_a_newly_signed_one(
+    tmp_path, bank_file, monkeypatch
+):
+    app = create_app(
+        {
+            "DATABASE": str(tmp_path / "q.db"),
+            "QUESTIONS": str(bank_file),
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_TIME_LIMIT": 3600,
+            **UNLIMITED_STARTS,
+        }
+    )
+    taker = taker_signed_days_ago(app, monkeypatch, 1 / 48)  # half an hour ago: still valid
+    body = taker.client.post(
+        f"{taker.base}/q/1",
+        headers={"HX-Request": "true"},
+        data={"csrf_token": taker.csrf, "nav": "next", "answer": "1"},
+    ).text
+    assert hidden_csrf(body) != taker.csrf  # the half-hour-old signature is not handed on
