@@ -515,9 +515,32 @@ class Bench:
         seconds = seconds or self.args.seconds
         pooled = f" ({len(pool)} in its pool)" if pool else ""
         self.log(f"  round {number}: {name} for {seconds} s{pooled}")
+        spy = self.profile(name, number, seconds) if number else None
         result = run_wrk(self.args, name, number, pool, self.gunicorn.pid, seconds)
+        if spy is not None and spy.wait() != 0:
+            raise BenchError(f"py-spy failed: {spy.stderr.read().decode(errors='replace')}")
         time.sleep(self.args.pause)  # requests cut off at the end finish before the next phase
         return result
+
+    def profile(self, name: str, number: int, seconds: int) -> subprocess.Popen | None:
+        """With --profile: py-spy samples every gunicorn process through the phase into a
+        flame graph, <dir>/<phase>-<round>.svg. It reads the workers' memory without
+        stopping them (--nonblocking), but its own CPU competes with theirs: the figures
+        of a profiled run are for comparing profiles, not for the capacity table."""
+        if not self.args.profile:
+            return None
+        # Installed beside this Python (a virtualenv not on PATH), or anywhere on PATH.
+        spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which(
+            "py-spy"
+        )
+        if not spy:
+            raise BenchError("--profile needs py-spy (pip install '.[bench]')")
+        self.args.profile.mkdir(parents=True, exist_ok=True)
+        out = self.args.profile / f"{name}-{number}.svg"
+        command = [spy, "record", "--pid", str(self.gunicorn.pid), "--subprocesses"]
+        command += ["--nonblocking", "--rate", "250", "--duration", str(seconds)]
+        command += ["--function", "--format", "flamegraph", "--output", str(out)]
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def prepare(self) -> None:
         """Warm up and measure /healthz briefly (to size the pools), then the pools that
@@ -830,6 +853,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8766, help="gunicorn's port on 127.0.0.1")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the database and wrk files")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="record a py-spy flame graph of the server in each phase into this folder "
+        "(the run's rates are then disturbed by the sampling)",
+    )
     args = parser.parse_args()
     args.phases = [name.strip() for name in args.phases.split(",") if name.strip()]
     unknown = set(args.phases) - set(PHASES)
