@@ -285,8 +285,11 @@ def test_practice_attempts_have_the_navigator_too(app, client):
 
 
 def htmx_post(taker, n, **data):
+    """An htmx post of question ``n``'s form (which says that its page has the slot)."""
     return taker.client.post(
-        f"{taker.base}/q/{n}", headers={**HX, "X-CSRFToken": taker.csrf}, data=data
+        f"{taker.base}/q/{n}",
+        headers={**HX, "X-CSRFToken": taker.csrf},
+        data={"slot": "question-slot", **data},
     )
 
 
@@ -333,6 +336,16 @@ def test_htmx_next_swaps_the_question_and_only_the_entries_that_changed(app, tak
     assert 'aria-label="Question 4, not answered, flagged"' in entries[4]
     assert 'aria-label="Question 3, answered" aria-current="page"' in entries[3]
     assert "Questions: 1 of 16 answered, 1 flagged" in body
+
+
+def test_a_page_from_before_the_slot_gets_the_whole_page_block(app, taker):
+    """A taker mid-attempt when this layout was deployed: their page has no slot to
+    swap into, so Next answers with the page block, navigator and all."""
+    response = htmx_post(taker, 1, nav="next", answer="0", slot="")
+    body = response.data.decode()
+    assert response.status_code == 200 and "HX-Retarget" not in response.headers
+    assert 'id="question-slot"' in body and 'id="navigator-body"' in body
+    assert "Question 1, answered" in nav_labels(body)
 
 
 def test_htmx_answers_that_leave_the_questions_get_the_whole_page_block(app, taker):

@@ -292,8 +292,11 @@ def answer(token: str, n: int) -> Response:
         return go(url_for("taker.about", token=token), _about_page(attempt) if is_htmx() else None)
     if is_htmx():
         after = _item(attempt, target)
-        grew = attempt.total > asked
-        page = _next_question(attempt, item, value is not None, after, skipped, grew)
+        if request.form.get("slot") == "question-slot":
+            grew = attempt.total > asked
+            page = _next_question(attempt, item, value is not None, after, skipped, grew)
+        else:
+            page = _question_page(attempt, after, skipped=skipped)
         return go(url_for("taker.question", token=token, n=target), page)
     if skipped is not None:
         _leave_note("skipped", token, target, n=skipped)
