@@ -164,7 +164,8 @@ local function answer_request()
       headers["HX-Target"] = "main"
       headers["HX-Current-URL"] = "http://" .. wrk.host .. ":" .. wrk.port .. path
       headers["X-CSRFToken"] = a.csrf
-      body = body .. "&nav=next&answer=" .. urlencode(pick(a.fields, a.position))
+      -- The fields of the question form: slot says the page has the question slot.
+      body = body .. "&slot=question-slot&nav=next&answer=" .. urlencode(pick(a.fields, a.position))
       return wrk.format("POST", path, headers, body)
     end
   end

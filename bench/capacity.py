@@ -9,7 +9,7 @@ errors, the CPU that the server, wrk and everything else used, and whether every
 acknowledged answer is in the database; it exits non-zero on any error or loss.
 
 Answers. Each answer POST is the front end's htmx "next" (HX-Request, X-CSRFToken,
-the form's csrf_token, nav=next and an answer to the question that the attempt's
+the form's csrf_token and slot, nav=next and an answer to the question that the attempt's
 previous response showed) to an (attempt, position) that no other request of the
 run touches: each wrk thread takes its own attempts in rotation, one request in
 flight per attempt, positions 1 to total - 1 (Next on the last question shows the
