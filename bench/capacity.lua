@@ -83,7 +83,7 @@ local function pick(fields, position)
   return fields[position % #fields + 1]
 end
 
--- Pools: answer "token cookie csrf total spec"; start "cookie csrf";
+-- Pools: answer "token cookie csrf total spec marks"; start "cookie csrf";
 -- question "token cookie total"; finish "token cookie csrf"; result "token cookie".
 local function load_pool(path, threads)
   local n = 0
@@ -93,7 +93,8 @@ local function load_pool(path, threads)
       local entry
       if phase == "answer" then
         entry = { token = f[1], cookie = f[2], csrf = f[3], total = tonumber(f[4]),
-                  fields = parse_spec(f[5]), position = 1, busy = false }
+                  fields = parse_spec(f[5]), marks = f[6] ~= "-" and f[6] or "",
+                  position = 1, busy = false }
         by_token[entry.token] = entry
       elseif phase == "start" then
         entry = { cookie = f[1], csrf = f[2] }
@@ -164,8 +165,9 @@ local function answer_request()
       headers["HX-Target"] = "main"
       headers["HX-Current-URL"] = "http://" .. wrk.host .. ":" .. wrk.port .. path
       headers["X-CSRFToken"] = a.csrf
-      -- The fields of the question form: slot says the page has the question slot.
-      body = body .. "&slot=question-slot&nav=next&answer=" .. urlencode(pick(a.fields, a.position))
+      -- The fields of the question form: slot says the page has the question slot,
+      -- marks what its navigator shows.
+      body = body .. "&slot=question-slot&marks=" .. a.marks .. "&nav=next&answer=" .. urlencode(pick(a.fields, a.position))
       return wrk.format("POST", path, headers, body)
     end
   end
@@ -238,6 +240,8 @@ local function answer_response(headers, body)
     counts.unparsed = counts.unparsed + 1
     a.fields = { "1" } -- valid for every kind of question today; counted as a problem
   end
+  -- The navigator's marks the next form sends back, as the page would.
+  a.marks = body:match('name="marks"[^>]-value="([0-3]*)"') or a.marks
   a.position = next_position
   a.busy = false
 end

@@ -9,7 +9,7 @@ errors, the CPU that the server, wrk and everything else used, and whether every
 acknowledged answer is in the database; it exits non-zero on any error or loss.
 
 Answers. Each answer POST is the front end's htmx "next" (HX-Request, X-CSRFToken,
-the form's csrf_token and slot, nav=next and an answer to the question that the attempt's
+the form's csrf_token, slot and marks, nav=next and an answer to the question that the attempt's
 previous response showed) to an (attempt, position) that no other request of the
 run touches: each wrk thread takes its own attempts in rotation, one request in
 flight per attempt, positions 1 to total - 1 (Next on the last question shows the
@@ -175,6 +175,7 @@ class Attempt:
     csrf: str
     total: int = 0
     spec: str = ""
+    marks: str = "-"  # the navigator's marks the question form sends back ("-": none)
 
 
 def landing(port: int) -> tuple[Client, str]:
@@ -203,6 +204,7 @@ def start_attempt(port: int, first_question: bool = True) -> Attempt:
         if not found:
             raise BenchError(f"no 'Question 1 of N' on /a/{token}/q/1")
         attempt.total, attempt.spec = int(found.group(1)), answer_spec(page)
+        attempt.marks = next((t["value"] for t in inputs(page) if t.get("name") == "marks"), "-")
     return attempt
 
 
@@ -607,7 +609,9 @@ class Bench:
         finishing = self.finish_pool(number) if "finish" in wanted else []
         pools = {
             "healthz": [],
-            "answer": [f"{a.token} {a.cookie} {a.csrf} {a.total} {a.spec}" for a in answers],
+            "answer": [
+                f"{a.token} {a.cookie} {a.csrf} {a.total} {a.spec} {a.marks}" for a in answers
+            ],
             "start": [f"{cookie} {csrf}" for cookie, csrf in self.start_clients],
             "question": [f"{a.token} {a.cookie} {a.total}" for a in answers],
             "finish": [f"{a.token} {a.cookie} {a.csrf}" for a in finishing],

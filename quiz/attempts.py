@@ -9,7 +9,7 @@ cached by hash. No Flask and no SQL: the store is asked for rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -249,6 +249,10 @@ class Navigator:
     total: int  # questions asked so far (an adaptive attempt grows)
     answered: int
     flagged: int
+    # What the list shows, one character per question in order (marks_code): the page
+    # sends it back with its form, so that an answer can tell whether that page's list
+    # is up to date (another tab may have answered or flagged meanwhile).
+    marks: str = ""
 
     @property
     def entries(self) -> list[NavEntry]:
@@ -292,7 +296,25 @@ def navigator(scheme: Scheme, states: Sequence[Mapping[str, Any]], current: int)
         total=len(states),
         answered=sum(bool(row["answered"]) for row in states),
         flagged=sum(bool(row["flagged"]) for row in states),
+        marks=marks_code((row["answered"], row["flagged"]) for row in states),
     )
+
+
+def marks_code(marks: Iterable[tuple[Any, Any]]) -> str:
+    """(answered, flagged) of each question in order as one character each: 0 neither,
+    1 answered, 2 flagged, 3 both ("1302…")."""
+    return "".join("0123"[bool(answered) + 2 * bool(flagged)] for answered, flagged in marks)
+
+
+def list_in_step(shown: str, marks: str, besides: Iterable[int]) -> bool:
+    """Whether a page whose list showed ``shown`` (its ``marks``) agrees with ``marks``
+    everywhere but at the positions ``besides`` (1-based), which the caller redraws: if
+    so, redrawing those entries is enough; if not (another tab changed something, or the
+    attempt grew), the whole list must be sent."""
+    if len(shown) != len(marks):
+        return False
+    skip = {position - 1 for position in besides}
+    return all(a == b for i, (a, b) in enumerate(zip(shown, marks, strict=True)) if i not in skip)
 
 
 def _position(entry: NavEntry) -> int:
@@ -331,10 +353,15 @@ def navigation(store: Store, attempt: Attempt, current: int = 0) -> Navigator:
 
 
 def progress(store: Store, attempt: Attempt) -> Navigator:
-    """The navigator's counts alone, without its entries: what its summary says."""
-    counts = store.progress(attempt.id)
+    """The navigator's counts and marks, without its entries: what its summary says,
+    and what its list would show."""
+    rows = store.item_marks(attempt.id)
     return Navigator(
-        groups=(), total=counts["total"], answered=counts["answered"], flagged=counts["flagged"]
+        groups=(),
+        total=len(rows),
+        answered=sum(answered for _, answered, _ in rows),
+        flagged=sum(flagged for _, _, flagged in rows),
+        marks=marks_code((answered, flagged) for _, answered, flagged in rows),
     )
 
 

@@ -208,10 +208,9 @@ def _reuse_checked_csrf_token() -> None:
     if not g.get("csrf_valid") or current_app.config["WTF_CSRF_TIME_LIMIT"] is not None:
         return
     field = current_app.config["WTF_CSRF_FIELD_NAME"]
-    # Where flask-wtf looks, in its order: the one it checked.
-    sent = [request.form.get(field)]
-    sent += [request.headers.get(header) for header in current_app.config["WTF_CSRF_HEADERS"]]
-    token = next((value for value in sent if value), None)
+    # Only the form's own field, which flask-wtf reads before anything else: a token
+    # sent elsewhere (a header, a prefixed field) may not be the one it checked.
+    token = request.form.get(field)
     if token:
         setattr(g, field, token)  # where flask_wtf.csrf.generate_csrf keeps this request's
 

@@ -16,7 +16,9 @@
 
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
-    if (!target) {
+    // htmx also fires the event on each element swapped out of band, with the same
+    // target: act once, for the target itself.
+    if (!target || event.target !== target) {
       return;
     }
     if (target.id !== "main" && target.id !== "question-slot") {

@@ -172,3 +172,17 @@ def test_with_a_time_limit_on_tokens_a_page_gets_a_newly_signed_one(
         data={"csrf_token": taker.csrf, "nav": "next", "answer": "1"},
     ).text
     assert hidden_csrf(body) != taker.csrf  # the half-hour-old signature is not handed on
+
+
+def test_only_the_forms_own_token_is_handed_back(app):
+    """flask-wtf may have checked a prefixed field's token while a header carried
+    something else: the page gets a token signed afresh, never the header's text."""
+    taker = Taker(app.test_client())
+    taker.start()
+    body = taker.client.post(
+        f"{taker.base}/q/1",
+        headers={"HX-Request": "true", "X-CSRFToken": 'ATTACKER", "HX-Evil": "1'},
+        data={"x-csrf_token": taker.csrf, "nav": "next", "answer": "1"},
+    ).text
+    assert "ATTACKER" not in body and "HX-Evil" not in body
+    assert re.fullmatch(r"[A-Za-z0-9_.-]+", hidden_csrf(body))

@@ -216,7 +216,9 @@ def test_htmx_flag_swaps_the_toggle_and_the_navigator_not_the_form(app, taker):
     assert 'data-announce="Question 3 flagged for review."' in body
     assert '<span id="navigator-summary" hx-swap-oob="true">' in body
     assert 'id="navigator-body" class="navigator-body"' in body
-    assert body.count('hx-swap-oob="true"') == 2
+    # The summary, the list and the marks the form sends back with its next answer.
+    assert body.count('hx-swap-oob="true"') == 3
+    assert shown_marks(body) == "0020000000000000"  # question 3 flagged
     assert "Question 3, not answered, flagged" in nav_labels(body)
     assert 'aria-current="page"' in body  # question 3 is still the one on screen
 
@@ -284,12 +286,19 @@ def test_practice_attempts_have_the_navigator_too(app, client):
     assert len(nav_labels(taker.page(1))) == len(items(app, taker.token))
 
 
-def htmx_post(taker, n, **data):
-    """An htmx post of question ``n``'s form (which says that its page has the slot)."""
+def shown_marks(page: str) -> str:
+    """The navigator's marks that a page's form sends back."""
+    return re.search(r'name="marks" id="navigator-marks" value="([0-3]*)"', page).group(1)
+
+
+def htmx_post(taker, n, marks=None, **data):
+    """An htmx post of question ``n``'s form, as the page of question ``n`` (loaded now,
+    unless its ``marks`` are given) sends it."""
+    marks = shown_marks(taker.page(n)) if marks is None else marks
     return taker.client.post(
         f"{taker.base}/q/{n}",
         headers={**HX, "X-CSRFToken": taker.csrf},
-        data={"slot": "question-slot", **data},
+        data={"slot": "question-slot", "marks": marks, **data},
     )
 
 
@@ -336,6 +345,36 @@ def test_htmx_next_swaps_the_question_and_only_the_entries_that_changed(app, tak
     assert 'aria-label="Question 4, not answered, flagged"' in entries[4]
     assert 'aria-label="Question 3, answered" aria-current="page"' in entries[3]
     assert "Questions: 1 of 16 answered, 1 flagged" in body
+
+
+def test_a_list_another_tab_changed_is_sent_whole(app, taker):
+    """Tab A shows question 3; tab B answers question 9 and flags question 10. Tab A's
+    Next must not leave 9 and 10 as they were: its marks no longer agree, so the whole
+    list comes, as a page load would show it."""
+    tab_a = shown_marks(taker.page(3))
+    taker.post(9, "1")
+    flag(taker, 10)
+    body = htmx_post(taker, 3, marks=tab_a, nav="next", answer="0").data.decode()
+    assert oob_entries(body) == {}
+    assert 'id="navigator-body" class="navigator-body" aria-label' in body
+    labels = nav_labels(body)
+    assert "Question 9, answered" in labels and "Question 10, not answered, flagged" in labels
+    assert "Questions: 2 of 16 answered, 1 flagged" in body
+    assert shown_marks(body) == shown_marks(taker.page(4))
+    # In step again: the next answer sends two entries.
+    assert sorted(oob_entries(htmx_post(taker, 4, nav="next", answer="0").data.decode())) == [4, 5]
+
+
+def test_marks_agree_with_the_list(app, taker):
+    taker.post(2, "1")
+    flag(taker, 3)
+    flag(taker, 2)
+    assert shown_marks(taker.page(1)) == "0320" + "0" * 12
+    assert attempts.list_in_step("0320", "0320", ())
+    assert attempts.list_in_step("0020", "0320", (2,))  # the entry redrawn anyway
+    assert not attempts.list_in_step("0020", "0321", (2,))
+    assert not attempts.list_in_step("032", "0320", ())  # the attempt grew
+    assert not attempts.list_in_step("", "0320", (1, 2))  # a form without marks
 
 
 def test_a_page_from_before_the_slot_gets_the_whole_page_block(app, taker):

@@ -541,14 +541,16 @@ class Store:
             )
         )
 
-    def progress(self, attempt_id: int) -> dict[str, int]:
-        """How far the attempt is: total (questions asked so far), answered and flagged."""
-        return self._one(
-            "SELECT count(*) AS total, coalesce(sum(flagged), 0) AS flagged, "
-            "(SELECT count(*) FROM responses WHERE attempt_id = ?) AS answered "
-            "FROM attempt_items WHERE attempt_id = ?",
-            [attempt_id, attempt_id],
-        ) or {"total": 0, "answered": 0, "flagged": 0}
+    def item_marks(self, attempt_id: int) -> list[tuple[int, int, int]]:
+        """What the navigator marks on each of the attempt's questions, in order:
+        (position, answered, flagged), 0 or 1 each. ``item_states`` without the area,
+        which needs no question version."""
+        return self.db.execute(
+            "SELECT i.position, r.position IS NOT NULL, i.flagged FROM attempt_items AS i "
+            "LEFT JOIN responses AS r ON r.attempt_id = i.attempt_id AND r.position = i.position "
+            "WHERE i.attempt_id = ? ORDER BY i.position",
+            [attempt_id],
+        ).fetchall()
 
     def _move(self, attempt_id: int, position: int) -> None:
         self.db.execute("UPDATE attempts SET position = ? WHERE id = ?", [position, attempt_id])

@@ -267,7 +267,6 @@ def answer(token: str, n: int) -> Response:
         )
     if not saved:
         abort(409, FINISHED)  # finished in another tab meanwhile
-    asked = attempt.total
     if nav == "next" and attempt.adaptive and n == attempt.total:
         # The answer just given decides the next question, or that there is none.
         bank = current_bank()
@@ -293,8 +292,8 @@ def answer(token: str, n: int) -> Response:
     if is_htmx():
         after = _item(attempt, target)
         if request.form.get("slot") == "question-slot":
-            grew = attempt.total > asked
-            page = _next_question(attempt, item, value is not None, after, skipped, grew)
+            shown = request.form.get("marks", "")
+            page = _next_question(attempt, item, value is not None, after, skipped, shown)
         else:
             page = _question_page(attempt, after, skipped=skipped)
         return go(url_for("taker.question", token=token, n=target), page)
@@ -352,11 +351,13 @@ def _save_answer_given(attempt: Attempt, item: Item) -> str | None:
 
 def _flag_update(attempt: Attempt, n: int, flagged: bool) -> Response:
     """For htmx: the flag button and, swapped out of band, the navigator's summary and
-    list; the question form itself is left alone, with whatever it holds."""
+    list and the marks the form sends back; the question form itself is left alone,
+    with whatever it holds."""
     body = render_blocks(
         "question.html",
-        ["flag_toggle", "navigator_summary", "navigator_body"],
+        ["flag_toggle", "navigator_summary", "navigator_body", "navigator_marks"],
         oob=True,
+        marks_oob=True,
         attempt=attempt,
         n=n,
         flagged=flagged,
@@ -421,19 +422,18 @@ def _question_context(
 
 
 def _next_question(
-    attempt: Attempt, left: Item, answered: bool, item: Item, skipped: int | None, grew: bool
+    attempt: Attempt, left: Item, answered: bool, item: Item, skipped: int | None, shown: str
 ) -> Response:
     """For htmx, after Next or Back from question ``left`` to ``item``: the new question's
     form in place of the old one (HX-Retarget), and out of band the navigator's summary
     and the two entries whose state changed, not the whole list (a third of an answer's
-    time and most of its bytes with 56 questions). When the attempt ``grew`` (an adaptive
-    one has just asked a new question), the whole list instead."""
+    time and most of its bytes with 56 questions). When the list the page ``shown``
+    (its marks, sent with the form) differs elsewhere — another tab answered or flagged,
+    an adaptive attempt grew — the whole list instead."""
     context = _question_context(attempt, item, skipped=skipped)
-    if grew:
-        nav, blocks = attempts.navigation(store(), attempt, item.position), ["navigator_body"]
-        changed = {}
-    else:
-        nav, blocks = attempts.progress(store(), attempt), ["navigator_entries"]
+    nav = attempts.progress(store(), attempt)
+    if attempts.list_in_step(shown, nav.marks, (left.position, item.position)):
+        blocks = ["navigator_entries"]
         changed = {
             "changed": True,
             "questions_url": url_for("taker.resume", token=attempt.token) + "/q/",
@@ -442,6 +442,9 @@ def _next_question(
                 attempts.NavEntry(item.position, item.answer is not None, item.flagged, True),
             ],
         }
+    else:
+        nav, blocks = attempts.navigation(store(), attempt, item.position), ["navigator_body"]
+        changed = {}
     body = render_titled_blocks(
         "question.html",
         ["question_form", "navigator_summary", *blocks],

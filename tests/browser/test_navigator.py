@@ -136,12 +136,22 @@ def test_next_swaps_the_question_and_updates_the_navigator_in_place(new_page, se
     page = new_page(viewport={"width": 1280, "height": 800})
     begin(page, server)
     page.evaluate("document.getElementById('navigator').dataset.same = 'yes'")
+    # Every text the announcer is given (it is cleared first, then set).
+    page.evaluate(
+        """window.announced = [];
+        new MutationObserver(() => {
+          const text = document.getElementById('announcer').textContent;
+          if (text) window.announced.push(text);
+        }).observe(document.getElementById('announcer'), {childList: true, subtree: true})"""
+    )
     page.locator("input[name=answer]").first.check()
     page.get_by_role("button", name="Next", exact=True).click()
     expect(page.locator(HEADING)).to_contain_text("Question 2 of 16")
     expect(page.locator(HEADING)).to_be_focused()
     expect(page).to_have_title(re.compile(r"^Question 2 of 16 · "))
     expect(page.locator("#announcer")).to_have_text(re.compile(r"^Question 2 of 16 · "))
+    page.wait_for_timeout(300)
+    assert len(page.evaluate("window.announced")) == 1  # once, not once per swapped element
     assert page.url.endswith("/q/2")
     expect(page.locator("#navigator-summary")).to_have_text("Questions: 1 of 16 answered")
     expect(page.get_by_role("link", name="Question 1, answered")).not_to_have_attribute(
@@ -149,6 +159,20 @@ def test_next_swaps_the_question_and_updates_the_navigator_in_place(new_page, se
     )
     expect(entry(page, 2)).to_have_attribute("aria-current", "page")
     expect(page.locator(".nav-q.is-current")).to_have_count(1)
+    assert page.evaluate("document.getElementById('navigator').dataset.same") == "yes"
+    # A flag, then Next: the list stays in step (the flag response updates the marks the
+    # form sends), so only the two entries change, and they are right.
+    page.get_by_role("button", name="Flag for review").click()
+    expect(page.get_by_role("link", name="Question 2, not answered, flagged")).to_be_visible()
+    page.evaluate("document.getElementById('nav-q-9').dataset.same = 'yes'")
+    page.get_by_role("button", name="Next", exact=True).click()
+    expect(page.locator(HEADING)).to_contain_text("Question 3 of 16")
+    # Entry 9 did not change: the same element, so the list was not sent whole.
+    assert page.evaluate("document.getElementById('nav-q-9').dataset.same") == "yes"
+    expect(page.get_by_role("link", name="Question 2, not answered, flagged")).to_be_visible()
+    expect(page.locator("#navigator-summary")).to_have_text(
+        "Questions: 1 of 16 answered, 1 flagged"
+    )
     assert page.evaluate("document.getElementById('navigator').dataset.same") == "yes"
     # The swapped-in entry is a boosted link like the others: back to question 1.
     page.get_by_role("link", name="Question 1, answered").click()
