@@ -82,6 +82,13 @@ def remove(store: Store, username: str) -> None:
         raise AccountError(f"there is no instructor '{username}'")
 
 
+def set_admin(store: Store, username: str, admin: bool) -> None:
+    """Make an instructor an administrator, who sees every instructor's cohorts, or an
+    instructor again. Raises AccountError without such an account."""
+    if not store.set_admin(username, admin):
+        raise AccountError(f"there is no instructor '{username}'")
+
+
 @dataclass(frozen=True)
 class Login:
     """The outcome of a login: 'ok', 'wrong' (name and password do not match) or

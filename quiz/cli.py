@@ -165,6 +165,25 @@ def remove_instructor(username: str) -> None:
     click.echo(f"Removed instructor {username}; their sessions have ended.")
 
 
+@main.command("set-admin")
+@click.argument("username")
+@click.option("--off", is_flag=True, help="Make the administrator an instructor again.")
+def set_admin(username: str, off: bool) -> None:
+    """Make an instructor an administrator, who sees every instructor's cohorts."""
+    app = create_app()
+    store = Store(app.config["DATABASE"])
+    try:
+        accounts.set_admin(store, username, not off)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    if off:
+        click.echo(f"{username} is no longer an administrator: they see their own cohorts.")
+    else:
+        click.echo(f"{username} is an administrator: they see every instructor's cohorts.")
+
+
 @main.command("seed-demo")
 @click.option(
     "--attempts",

@@ -52,6 +52,17 @@ def test_create_instructor_and_set_password_from_stdin(tmp_path, monkeypatch):
     store = Store(tmp_path / "quiz.db")
     assert store.password_hash("ann").startswith("scrypt:")
     store.close()
+    admin = runner.invoke(main, ["set-admin", "ann"])
+    assert admin.exit_code == 0 and "ann is an administrator" in admin.stdout
+    store = Store(tmp_path / "quiz.db")
+    assert store.is_admin("ann")
+    store.close()
+    assert runner.invoke(main, ["set-admin", "ann", "--off"]).exit_code == 0
+    store = Store(tmp_path / "quiz.db")
+    assert not store.is_admin("ann")
+    store.close()
+    nobody = runner.invoke(main, ["set-admin", "bob"])
+    assert nobody.exit_code == 1 and "there is no instructor 'bob'" in nobody.output
     removed = runner.invoke(main, ["remove-instructor", "ann"])
     assert removed.exit_code == 0 and "Removed instructor ann" in removed.stdout
     gone = runner.invoke(main, ["remove-instructor", "ann"])

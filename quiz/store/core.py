@@ -280,12 +280,15 @@ class Store:
         mode: str = "assessment",
         started_at: str | None = None,
         adaptive: bool = False,
+        cohort_id: int | None = None,
     ) -> int:
         """A new attempt with its question list, keeping the versions it uses.
 
         ``items`` are dicts with hash, question_id, type, area, body and order (an
         adaptive attempt starts with a few and grows, ``append_item``).
         ``started_at`` (an ISO time) is now unless the attempt began elsewhere earlier.
+        ``cohort_id``: started through a cohort's invitation, the taker having agreed
+        (now) that the cohort's instructors see it.
         """
         stamp = now()
         with self.transaction():
@@ -293,7 +296,8 @@ class Store:
             self._keep_versions(items)
             attempt_id = self.db.execute(
                 "INSERT INTO attempts (token, taker, scheme_hash, started_at, updated_at, form, "
-                "mode, adaptive) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "mode, adaptive, cohort_id, cohort_consent_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     token,
                     taker,
@@ -304,6 +308,8 @@ class Store:
                     None if adaptive else aggregates.form_hash(aggregates.layout_of(items)),
                     mode,
                     adaptive,
+                    cohort_id,
+                    stamp if cohort_id is not None else None,
                 ],
             ).lastrowid
             self._seen(taker, stamp)
@@ -745,6 +751,10 @@ class Store:
             return
         with self.transaction():
             self.db.execute("UPDATE attempts SET taker = ? WHERE taker = ?", [target, source])
+            self.db.execute(
+                "UPDATE OR IGNORE cohort_visits SET taker = ? WHERE taker = ?", [target, source]
+            )
+            self.db.execute("DELETE FROM cohort_visits WHERE taker = ?", [source])
             self.db.execute("DELETE FROM takers WHERE key = ?", [source])
             aggregates.elect_first(self.db, target)
 
@@ -763,6 +773,7 @@ class Store:
         with self.transaction():
             aggregates.aggregate(self.db, "a.taker = ?", [taker], -1)
             deleted = self.db.execute("DELETE FROM attempts WHERE taker = ?", [taker]).rowcount
+            self.db.execute("DELETE FROM cohort_visits WHERE taker = ?", [taker])
             self.db.execute("DELETE FROM takers WHERE key = ?", [taker])
         return deleted
 
@@ -778,6 +789,11 @@ class Store:
                 self.db.execute(
                     f"DELETE FROM attempts WHERE id IN "
                     f"(SELECT a.id FROM attempts AS a WHERE {stale})",
+                    [before],
+                )
+                self.db.execute(
+                    "DELETE FROM cohort_visits WHERE taker IN "
+                    "(SELECT key FROM takers WHERE seen_at < ?)",
                     [before],
                 )
                 self.db.execute("DELETE FROM takers WHERE seen_at < ?", [before])
@@ -801,6 +817,122 @@ class Store:
             self.db.execute("DELETE FROM rate_events WHERE at < ?", [time.time() - 3600])
         return count
 
+    # --- cohorts -----------------------------------------------------------------
+
+    def create_cohort(
+        self,
+        owner: str,
+        name: str,
+        token: str,
+        description: str = "",
+        mode: str = "assessment",
+        adaptive: bool = False,
+        closes_at: str | None = None,
+    ) -> int:
+        """A new cohort of instructor ``owner``, invited by the link with ``token``;
+        ``closes_at`` an ISO time (UTC) after which the link takes no one, or None.
+        Returns its id."""
+        stamp = now()
+        with self.transaction():
+            return self.db.execute(
+                "INSERT INTO cohorts (token, name, description, owner, mode, adaptive, "
+                "closes_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [token, name, description, owner, mode, int(adaptive), closes_at, stamp, stamp],
+            ).lastrowid
+
+    _COHORT_COUNTS = (
+        "(SELECT count(*) FROM cohort_visits AS v WHERE v.cohort_id = c.id) AS visits, "
+        "(SELECT count(*) FROM attempts AS a WHERE a.cohort_id = c.id) AS started, "
+        "(SELECT count(*) FROM attempts AS a WHERE a.cohort_id = c.id "
+        "AND a.finished_at IS NOT NULL) AS finished"
+    )
+
+    def cohorts(self, owner: str | None) -> list[dict[str, Any]]:
+        """The cohorts of instructor ``owner`` (None: every cohort, for an administrator),
+        newest first, each with its counts: visits (browsers that opened the link),
+        started and finished attempts."""
+        where, params = ("WHERE c.owner = ?", [owner]) if owner is not None else ("", [])
+        return list(
+            self.db.query(
+                f"SELECT c.*, {self._COHORT_COUNTS} FROM cohorts AS c {where} "
+                "ORDER BY c.created_at DESC, c.id DESC",
+                params,
+            )
+        )
+
+    def cohort(self, cohort_id: int, owner: str | None) -> dict[str, Any] | None:
+        """One cohort with its counts, if ``owner`` owns it (None: any owner); else None,
+        so that another instructor's cohort looks like one that does not exist."""
+        where = "c.id = ?" + (" AND c.owner = ?" if owner is not None else "")
+        params = [cohort_id] + ([owner] if owner is not None else [])
+        return self._one(
+            f"SELECT c.*, {self._COHORT_COUNTS} FROM cohorts AS c WHERE {where}", params
+        )
+
+    def cohort_by_token(self, token: str) -> dict[str, Any] | None:
+        """The cohort an invitation link names, or None."""
+        return self._one("SELECT * FROM cohorts WHERE token = ?", [token])
+
+    def update_cohort(self, cohort_id: int, owner: str | None, **changes: Any) -> bool:
+        """Change a cohort's name, description, closes_at or closed_at (None reopens);
+        False (and no change) if ``owner`` does not own it. Raises ValueError for any
+        other field."""
+        allowed = {"name", "description", "closes_at", "closed_at"}
+        if not changes or set(changes) - allowed:
+            raise ValueError(f"a cohort's changeable fields are {sorted(allowed)}")
+        sets = ", ".join(f"{field} = ?" for field in changes)
+        where = "id = ?" + (" AND owner = ?" if owner is not None else "")
+        params = [*changes.values(), now(), cohort_id] + ([owner] if owner is not None else [])
+        with self.transaction():
+            return bool(
+                self.db.execute(
+                    f"UPDATE cohorts SET {sets}, updated_at = ? WHERE {where}", params
+                ).rowcount
+            )
+
+    def delete_cohort(self, cohort_id: int, owner: str | None) -> bool:
+        """Delete a cohort and its visits; its attempts stay their takers', no longer in
+        any cohort. False if ``owner`` does not own it."""
+        where = "id = ?" + (" AND owner = ?" if owner is not None else "")
+        params = [cohort_id] + ([owner] if owner is not None else [])
+        with self.transaction():
+            self.db.execute(
+                "UPDATE attempts SET cohort_id = NULL, cohort_consent_at = NULL "
+                f"WHERE cohort_id IN (SELECT id FROM cohorts WHERE {where})",
+                params,
+            )
+            return bool(self.db.execute(f"DELETE FROM cohorts WHERE {where}", params).rowcount)
+
+    def record_cohort_visit(self, cohort_id: int, taker: str) -> None:
+        """A browser opened the cohort's invitation link (counted once per browser)."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR IGNORE INTO cohort_visits (cohort_id, taker, at) VALUES (?, ?, ?)",
+                [cohort_id, taker, now()],
+            )
+
+    def leave_cohort(self, taker: str, cohort_id: int) -> int:
+        """Take the taker's attempts out of a cohort (they stay the taker's); returns how
+        many left it."""
+        with self.transaction():
+            return self.db.execute(
+                "UPDATE attempts SET cohort_id = NULL, cohort_consent_at = NULL "
+                "WHERE taker = ? AND cohort_id = ?",
+                [taker, cohort_id],
+            ).rowcount
+
+    def taker_cohorts(self, taker: str) -> dict[int, dict[str, Any]]:
+        """The cohorts the taker's attempts belong to, by attempt id: {attempt id:
+        {"id", "name"}}."""
+        return {
+            row["attempt_id"]: {"id": row["id"], "name": row["name"]}
+            for row in self.db.query(
+                "SELECT a.id AS attempt_id, c.id, c.name FROM attempts AS a "
+                "JOIN cohorts AS c ON c.id = a.cohort_id WHERE a.taker = ?",
+                [taker],
+            )
+        }
+
     # --- instructors -----------------------------------------------------------
 
     def set_instructor(self, username: str, password_hash: str) -> bool:
@@ -819,6 +951,23 @@ class Store:
                 [username, password_hash, stamp, stamp],
             )
         return exists is None
+
+    def set_admin(self, username: str, admin: bool) -> bool:
+        """Make an instructor an administrator (who sees every cohort), or not; False if
+        there is no such account."""
+        with self.transaction():
+            return bool(
+                self.db.execute(
+                    "UPDATE instructors SET is_admin = ? WHERE username = ?",
+                    [int(admin), username],
+                ).rowcount
+            )
+
+    def is_admin(self, username: str) -> bool:
+        row = self.db.execute(
+            "SELECT is_admin FROM instructors WHERE username = ?", [username]
+        ).fetchone()
+        return bool(row and row[0])
 
     def password_hash(self, username: str) -> str | None:
         row = self.db.execute(

@@ -274,6 +274,37 @@ MIGRATIONS: list[str | Callable[[sqlite_utils.Database], None]] = [
     """
     ALTER TABLE attempt_items ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;
     """,
+    # 13: cohorts. An instructor gives the assessment to a group through an invitation
+    # link; attempts started through it (with the taker's consent) belong to the cohort
+    # until the taker leaves it or the cohort is deleted (the attempts stay the taker's).
+    # A visit is a browser that opened the link. An administrator sees every cohort.
+    """
+    CREATE TABLE cohorts (
+        id INTEGER PRIMARY KEY,
+        token TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        owner TEXT NOT NULL,
+        mode TEXT NOT NULL DEFAULT 'assessment',
+        adaptive INTEGER NOT NULL DEFAULT 0,
+        closes_at TEXT,
+        closed_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX cohorts_owner ON cohorts(owner);
+    CREATE TABLE cohort_visits (
+        cohort_id INTEGER NOT NULL REFERENCES cohorts(id) ON DELETE CASCADE,
+        taker TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (cohort_id, taker)
+    ) WITHOUT ROWID;
+    CREATE INDEX cohort_visits_taker ON cohort_visits(taker);
+    ALTER TABLE attempts ADD COLUMN cohort_id INTEGER REFERENCES cohorts(id) ON DELETE SET NULL;
+    ALTER TABLE attempts ADD COLUMN cohort_consent_at TEXT;
+    CREATE INDEX attempts_cohort ON attempts(cohort_id, finished_at) WHERE cohort_id IS NOT NULL;
+    ALTER TABLE instructors ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

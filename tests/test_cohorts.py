@@ -1,0 +1,138 @@
+"""Cohorts in the store: an instructor's groups, their invitation visits and attempts,
+ownership, leaving and deleting (issue 18; the pages come on top of these)."""
+
+from __future__ import annotations
+
+import pytest
+
+from quiz.bank import load
+from quiz.draw import draw
+from quiz.store import SCHEMA_VERSION, Store
+
+from .helpers import SMALL_BANK
+
+BANK = load(SMALL_BANK)
+
+
+def start(store, token, taker="me", cohort_id=None):
+    return store.create_attempt(
+        token, taker, BANK.scheme_version, draw(BANK, token), cohort_id=cohort_id
+    )
+
+
+def test_a_cohort_counts_its_visits_and_its_attempts(store):
+    cohort = store.create_cohort("coach", "Spring intake", "c" * 32, description="Week 1")
+    for taker in ("ann", "bob", "ann"):  # a browser that comes back counts once
+        store.record_cohort_visit(cohort, taker)
+    first = start(store, "a" * 32, "ann", cohort)
+    start(store, "b" * 32, "bob", cohort)
+    start(store, "x" * 32, "bob")  # outside the cohort
+    store.db.execute("UPDATE attempts SET finished_at = started_at WHERE id = ?", [first])
+    row = store.cohort(cohort, "coach")
+    assert (row["name"], row["description"], row["mode"], row["adaptive"]) == (
+        "Spring intake",
+        "Week 1",
+        "assessment",
+        0,
+    )
+    assert (row["visits"], row["started"], row["finished"]) == (2, 2, 1)
+    assert store.cohort_by_token("c" * 32)["id"] == cohort
+    assert store.cohort_by_token("z" * 32) is None
+    consent = store.db.execute(
+        "SELECT cohort_consent_at FROM attempts WHERE id = ?", [first]
+    ).fetchone()[0]
+    assert consent  # the taker agreed when they started
+    assert store.taker_cohorts("bob") == {
+        store.db.execute("SELECT id FROM attempts WHERE token = ?", ["b" * 32]).fetchone()[0]: {
+            "id": cohort,
+            "name": "Spring intake",
+        }
+    }
+
+
+def test_an_instructor_sees_and_changes_only_their_own_cohorts(store):
+    mine = store.create_cohort("coach", "Mine", "m" * 32)
+    theirs = store.create_cohort("other", "Theirs", "t" * 32)
+    assert [c["name"] for c in store.cohorts("coach")] == ["Mine"]
+    assert [c["name"] for c in store.cohorts(None)] == ["Theirs", "Mine"]  # an administrator
+    assert store.cohort(theirs, "coach") is None
+    assert store.cohort(theirs, None)["name"] == "Theirs"
+    assert not store.update_cohort(theirs, "coach", name="Taken")
+    assert not store.delete_cohort(theirs, "coach")
+    assert store.cohort(theirs, None)["name"] == "Theirs"
+    assert store.update_cohort(mine, "coach", name="Renamed", closed_at="2026-12-01T00:00:00Z")
+    assert store.cohort(mine, "coach")["closed_at"] == "2026-12-01T00:00:00Z"
+    assert store.update_cohort(mine, "coach", closed_at=None)  # reopened
+    assert store.cohort(mine, "coach")["closed_at"] is None
+    with pytest.raises(ValueError):
+        store.update_cohort(mine, "coach", token="x" * 32)  # the link stays the link
+
+
+def test_deleting_a_cohort_unlinks_its_attempts_and_keeps_them(store):
+    cohort = store.create_cohort("coach", "Gone", "g" * 32)
+    store.record_cohort_visit(cohort, "ann")
+    attempt = start(store, "a" * 32, "ann", cohort)
+    assert store.delete_cohort(cohort, "coach")
+    row = store.db.execute(
+        "SELECT cohort_id, cohort_consent_at FROM attempts WHERE id = ?", [attempt]
+    ).fetchone()
+    assert row == (None, None)
+    assert store.db.execute("SELECT count(*) FROM cohort_visits").fetchone()[0] == 0
+    assert [a["id"] for a in store.taker_attempts("ann")] == [attempt]
+
+
+def test_a_taker_leaves_a_cohort_and_their_attempts_stay_theirs(store):
+    cohort = store.create_cohort("coach", "Class", "k" * 32)
+    first, second = start(store, "a" * 32, "ann", cohort), start(store, "b" * 32, "ann", cohort)
+    start(store, "c" * 32, "bob", cohort)
+    assert store.leave_cohort("ann", cohort) == 2
+    assert store.cohort(cohort, "coach")["started"] == 1
+    assert store.taker_cohorts("ann") == {}
+    assert {a["id"] for a in store.taker_attempts("ann")} == {first, second}
+
+
+def test_deleting_or_purging_a_taker_removes_them_from_the_cohort(store):
+    cohort = store.create_cohort("coach", "Class", "k" * 32)
+    for taker, token in (("ann", "a" * 32), ("bob", "b" * 32)):
+        store.record_cohort_visit(cohort, taker)
+        start(store, token, taker, cohort)
+    store.delete_taker("ann")
+    row = store.cohort(cohort, "coach")
+    assert (row["visits"], row["started"]) == (1, 1)
+    store.purge("9999-01-01T00:00:00Z")  # everybody is stale
+    row = store.cohort(cohort, "coach")
+    assert (row["visits"], row["started"]) == (0, 0)
+
+
+def test_merging_takers_moves_their_visits(store):
+    cohort = store.create_cohort("coach", "Class", "k" * 32)
+    store.record_cohort_visit(cohort, "phone")
+    store.record_cohort_visit(cohort, "laptop")
+    store.merge_takers("phone", "laptop")
+    assert store.db.execute("SELECT taker FROM cohort_visits").fetchall() == [("laptop",)]
+
+
+def test_administrators_are_a_flag_on_the_account(store):
+    store.set_instructor("coach", "hash")
+    assert not store.is_admin("coach")
+    assert store.set_admin("coach", True) and store.is_admin("coach")
+    assert store.set_admin("coach", False) and not store.is_admin("coach")
+    assert not store.set_admin("nobody", True) and not store.is_admin("nobody")
+
+
+def test_a_database_at_version_12_gets_cohorts(tmp_path):
+    path = tmp_path / "old.db"
+    old = Store(path)
+    old.migrate(12)
+    old.db.execute(
+        "INSERT INTO instructors (username, password_hash, created_at, updated_at) "
+        "VALUES ('coach', 'hash', 'then', 'then')"
+    )
+    old.close()
+    store = Store(path)
+    try:
+        assert store.migrate() == SCHEMA_VERSION
+        assert store.cohorts(None) == [] and not store.is_admin("coach")
+        assert start(store, "a" * 32, "ann") and store.taker_cohorts("ann") == {}
+    finally:
+        store.close()
