@@ -3,8 +3,11 @@ ownership, leaving and deleting (issue 18; the pages come on top of these)."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 
+from quiz import cohorts
 from quiz.bank import load
 from quiz.draw import draw
 from quiz.store import SCHEMA_VERSION, Store
@@ -136,3 +139,45 @@ def test_a_database_at_version_12_gets_cohorts(tmp_path):
         assert start(store, "a" * 32, "ann") and store.taker_cohorts("ann") == {}
     finally:
         store.close()
+
+
+# --- the pure module ---------------------------------------------------------------
+
+
+def test_a_cohort_row_becomes_a_cohort_that_knows_when_it_is_open(store):
+    closes = cohorts.read_closing_date("2027-03-31", datetime(2027, 1, 1).date())
+    assert cohorts.iso(closes) == "2027-03-31T23:59:59+00:00"
+    cohort_id = store.create_cohort(
+        "coach", "Class", cohorts.new_token(), closes_at=cohorts.iso(closes)
+    )
+    cohort = cohorts.cohort_from_row(store.cohort(cohort_id, "coach"))
+    assert cohorts.TOKEN.fullmatch(cohort.token)
+    assert cohort.is_open(datetime(2027, 3, 31, 23, 0, tzinfo=UTC))
+    assert not cohort.is_open(datetime(2027, 4, 1, tzinfo=UTC))
+    assert cohort.status(datetime(2027, 4, 1, tzinfo=UTC)) == "past its closing date"
+    store.update_cohort(cohort_id, "coach", closed_at="2027-02-01T00:00:00+00:00")
+    closed = cohorts.cohort_from_row(store.cohort(cohort_id, "coach"))
+    assert (
+        not closed.is_open(datetime(2027, 3, 1, tzinfo=UTC))
+        and closed.status(datetime(2027, 3, 1, tzinfo=UTC)) == "closed"
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [("31/03/2027", "as a day"), ("2026-01-01", "already past"), ("2027-02-30", "as a day")],
+)
+def test_a_closing_date_that_cannot_be_used_says_why(typed, message):
+    with pytest.raises(cohorts.CohortError, match=message):
+        cohorts.read_closing_date(typed, date(2027, 1, 1))
+    assert cohorts.read_closing_date("  ", date(2027, 1, 1)) is None
+
+
+def test_names_and_descriptions_are_trimmed_and_bounded():
+    assert cohorts.read_name("  Spring   intake ") == "Spring intake"
+    with pytest.raises(cohorts.CohortError, match="name"):
+        cohorts.read_name("   ")
+    with pytest.raises(cohorts.CohortError, match="at most"):
+        cohorts.read_name("x" * 121)
+    with pytest.raises(cohorts.CohortError, match="at most"):
+        cohorts.read_description("x" * 2001)
