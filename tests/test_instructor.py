@@ -124,6 +124,7 @@ def test_every_instructor_route_needs_a_login(app, client):
             rule.rule.replace("<qid>", "te-lcp-good")
             .replace("<int:revision_id>", "1")
             .replace("<int:attempt_id>", "1")
+            .replace("<int:cohort_id>", "1")
             .replace("<section>", "general")
         )
         for method in rule.methods - {"HEAD", "OPTIONS"}:

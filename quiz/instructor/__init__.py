@@ -35,6 +35,6 @@ def _require_login():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-from . import bank_editor, results  # noqa: E402  (they add their routes to bp)
+from . import bank_editor, cohorts, results  # noqa: E402  (they add their routes to bp)
 
-__all__ = ["bank_editor", "bp", "results"]
+__all__ = ["bank_editor", "bp", "cohorts", "results"]

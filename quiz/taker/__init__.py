@@ -70,6 +70,6 @@ def go(url: str, page: Response | None = None) -> Response:
     return redirect(url, code=303)
 
 
-from . import attempt, result  # noqa: E402  (they add their routes to bp)
+from . import attempt, cohort, result  # noqa: E402  (they add their routes to bp)
 
-__all__ = ["attempt", "bp", "result"]
+__all__ = ["attempt", "bp", "cohort", "result"]

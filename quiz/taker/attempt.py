@@ -12,6 +12,7 @@ from werkzeug.exceptions import TooManyRequests
 from .. import adaptive, answers, attempts, role, scoring, timing
 from ..answers import AnswerError
 from ..attempts import Attempt, Item
+from ..cohorts import Cohort
 from ..draw import draw
 from ..report import REVIEW_LABELS, review_entry
 from ..store import StorageUnavailable
@@ -66,6 +67,15 @@ def index() -> Response:
 
 @bp.post("/start")
 def start() -> Response:
+    mode = "practice" if request.form.get("mode") == "practice" else "assessment"
+    return begin(mode)
+
+
+def begin(mode: str, cohort: Cohort | None = None) -> Response:
+    """Start an attempt of ``mode`` ("assessment" or "practice") for this browser, within
+    ``cohort`` (the taker having agreed to it) or outside any; 303 to its About you page
+    (htmx: that page's block, its URL pushed). Shared by the start button and the
+    cohort's invitation, so both keep the start limits."""
     bank = current_bank()
     if bank is None:
         abort(503)
@@ -73,16 +83,27 @@ def start() -> Response:
     taker = taker_id()
     _refuse_if_starting_too_often(taker)
     token = secrets.token_urlsafe(24)
-    mode = "practice" if request.form.get("mode") == "practice" else "assessment"
     seen = store().seen_questions(taker)  # a retake gets new questions
-    # Practice keeps the fixed form: it is for learning, not for a verdict.
+    # Practice keeps the fixed form: it is for learning, not for a verdict. A cohort may
+    # ask for the fixed form too; it gets adaptive only where the bank allows it.
     adaptive = bank.settings.adaptive.enabled and mode == "assessment"
+    if cohort is not None:
+        adaptive = adaptive and cohort.adaptive
     if adaptive:
         items = attempts.adaptive_start(store(), bank, token, seen)
     else:
         items = draw(bank, token, seen)
-    store().create_attempt(token, taker, bank.scheme_version, items, mode, adaptive=adaptive)
-    return redirect(url_for("taker.about", token=token), code=303)
+    store().create_attempt(
+        token,
+        taker,
+        bank.scheme_version,
+        items,
+        mode,
+        adaptive=adaptive,
+        cohort_id=cohort.id if cohort is not None else None,
+    )
+    url = url_for("taker.about", token=token)
+    return go(url, _about_page(load_attempt(token)) if is_htmx() else None)
 
 
 def _refuse_if_starting_too_often(taker: str) -> None:

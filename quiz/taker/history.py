@@ -71,9 +71,13 @@ def index() -> Response:
             link = url_for("history.recover", token=token, _external=True)
         except StorageUnavailable:
             pass  # read-only storage: a link made before shows, a new one cannot be made now
+    in_cohort = store().taker_cohorts(session["taker"]) if rows else {}
     return render(
         "me.html",
         attempts=list(reversed(rows)),
+        # {attempt id: {"id", "name"}} of the attempts in a cohort, and the cohorts once each
+        in_cohort=in_cohort,
+        cohorts=sorted({c["id"]: c for c in in_cohort.values()}.values(), key=lambda c: c["name"]),
         finished=finished,
         areas=areas,
         trend=trend,
@@ -119,6 +123,20 @@ def adopt(token: str) -> Response:
     session["taker"] = target
     session.permanent = True
     flash("Your results are now available in this browser.")
+    return redirect(url_for("history.index"), code=303)
+
+
+@bp.post("/cohort/<int:cohort_id>/leave")
+def leave_cohort(cohort_id: int) -> Response:
+    taker = session.get("taker")
+    left = store().leave_cohort(taker, cohort_id) if taker else 0
+    if left:
+        flash(
+            f"You left the cohort: your {left} attempt{'s' if left != 1 else ''} "
+            "left its results. They stay yours, here on My results."
+        )
+    else:
+        flash("None of your attempts is in that cohort, so nothing changed.")
     return redirect(url_for("history.index"), code=303)
 
 
