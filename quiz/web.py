@@ -22,6 +22,7 @@ from flask import (
     abort,
     current_app,
     g,
+    redirect,
     render_template,
     request,
     send_file,
@@ -123,6 +124,14 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
     else:
         body = render_template(template, **context)
     return Response(body, status=status, mimetype="text/html")
+
+
+def go(url: str, page: Response | None = None) -> Response:
+    """Where a form post leads: htmx gets the next page's block and its URL, others a 303."""
+    if page is not None and is_htmx():
+        page.headers["HX-Push-Url"] = url
+        return page
+    return redirect(url, code=303)
 
 
 def render_titled_blocks(template: str, blocks: Sequence[str], **context: Any) -> str:

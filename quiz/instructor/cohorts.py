@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import segno
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, request, url_for
 from markupsafe import Markup
 
 from ..cohorts import (
@@ -27,7 +27,7 @@ from ..cohorts import (
     read_description,
     read_name,
 )
-from ..web import current_instructor, is_htmx, render, store
+from ..web import current_instructor, go, is_htmx, render, store
 from . import bp
 
 QR_LABEL = "QR code of the invitation link"
@@ -71,11 +71,9 @@ def _now() -> datetime:
 def _done(url: str, message: str, page: Response | None = None) -> Response:
     """Where an action leads: htmx gets the next page with the message in it and its URL
     to show; others a 303 to it with the message flashed."""
-    if page is not None and is_htmx():
-        page.headers["HX-Push-Url"] = url
-        return page
-    flash(message)
-    return redirect(url, code=303)
+    if page is None or not is_htmx():
+        flash(message)
+    return go(url, page)
 
 
 def _refused(page: Response) -> Response:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask import Blueprint, Response, abort, redirect, session
+from flask import Blueprint, abort, session
 
 from .. import attempts
 from ..attempts import Attempt
-from ..web import is_htmx, store
+from ..web import store
 
 bp = Blueprint("taker", __name__)
 
@@ -60,14 +60,6 @@ def last_result() -> Attempt | None:
     finished = [a for a in attempts.of_taker(store(), taker) if a.finished]
     assessments = [a for a in finished if not a.practice]
     return (assessments or finished or [None])[-1]
-
-
-def go(url: str, page: Response | None = None) -> Response:
-    """Where a form post leads: htmx gets the next page's block and its URL, others a 303."""
-    if page is not None and is_htmx():
-        page.headers["HX-Push-Url"] = url
-        return page
-    return redirect(url, code=303)
 
 
 from . import attempt, cohort, result  # noqa: E402  (they add their routes to bp)

@@ -18,6 +18,7 @@ from ..report import REVIEW_LABELS, review_entry
 from ..store import StorageUnavailable
 from ..web import (
     current_bank,
+    go,
     is_htmx,
     purge_if_due,
     render,
@@ -25,7 +26,7 @@ from ..web import (
     render_titled_blocks,
     store,
 )
-from . import FINISHED, bp, go, last_result, load_attempt, refuse_if_finished, taker_id
+from . import FINISHED, bp, last_result, load_attempt, refuse_if_finished, taker_id
 
 NAVIGATION = ("save", "check", "next", "back", "finish")
 MAX_NAME = 60

@@ -9,20 +9,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from quiz.accounts import hash_password
-from quiz.store import Store
+from .test_instructor import PASSWORD, instructor  # noqa: F401  (a fixture of these tests)
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def instructor(server):
-    store = Store(server.app.config["DATABASE"])
-    store.set_instructor("ann", hash_password(PASSWORD))
-    store.close()
-    return "ann"
 
 
 def log_in(page: Page, server) -> None:
@@ -55,7 +44,8 @@ def no_sideways_scroll(page: Page) -> None:
         assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at {width}px"
 
 
-def test_create_a_cohort_with_htmx_and_check_both_pages(page: Page, server, instructor, axe):
+@pytest.mark.usefixtures("instructor")
+def test_create_a_cohort_with_htmx_and_check_both_pages(page: Page, server, axe):
     log_in(page, server)
     axe(page)
     no_sideways_scroll(page)
@@ -85,7 +75,8 @@ def test_create_a_cohort_with_htmx_and_check_both_pages(page: Page, server, inst
     expect(page.get_by_text("Deleted the cohort “Spring 2027 intake”.")).to_be_visible()
 
 
-def test_create_a_cohort_without_javascript(no_js_page: Page, server, instructor, axe):
+@pytest.mark.usefixtures("instructor")
+def test_create_a_cohort_without_javascript(no_js_page: Page, server, axe):
     page = no_js_page
     log_in(page, server)
     create(page, "No-script group")
