@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .store import Store
 
 
-def item_analysis(store: Store, bank: Bank | None) -> dict[str, Any]:
+def item_analysis(store: Store, bank: Bank | None, cohort: int | None = None) -> dict[str, Any]:
     """Item statistics per question version, and summaries of the test and each area.
 
     Returns a dict for the statistics page: ``items`` (one dict per version:
@@ -32,11 +32,14 @@ def item_analysis(store: Store, bank: Bank | None) -> dict[str, Any]:
     area name), ``attempts`` (finished assessments) and ``form_attempts`` (how
     many share the largest form, on which alpha rests). Likert self-descriptions
     and other unscored questions are not in the store's sums, so not here.
+
+    ``cohort`` (a cohort's id): over that cohort's finished assessments only, whose sums
+    the store computes when asked rather than keeps.
     """
-    sums = store.item_sums()
+    sums = store.item_sums(cohort)
     bodies = store.versions([row["version_hash"] for row in sums])
     current = {bank.versions[q.id][0]: q.id for q in bank.questions} if bank else {}
-    chosen = _option_counts(store.option_counts())
+    chosen = _option_counts(store.option_counts(cohort))
 
     items = []
     for row in sums:
@@ -58,9 +61,9 @@ def item_analysis(store: Store, bank: Bank | None) -> dict[str, Any]:
     order = {qid: i for i, qid in enumerate(current.values())}
     items.sort(key=lambda i: (not i["current"], order.get(i["q"].id, 0), i["q"].id))
 
-    moments = store.score_moments()
-    form = store.largest_form()
-    totals, form_items = store.form_sums(form[0]) if form else ([], [])
+    moments = store.score_moments(cohort)
+    form = store.largest_form(cohort)
+    totals, form_items = store.form_sums(form[0], cohort) if form else ([], [])
 
     def summarise(area: str) -> stats.Summary | None:
         if area not in moments:

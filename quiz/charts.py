@@ -98,13 +98,21 @@ def _axis(ticks: Sequence[int] = TICKS) -> str:
     return "".join(out)
 
 
+YOUR_INTERVAL = "90% interval: where your true score most likely lies"
+
+
 def area_bars(
-    bars: Sequence[Bar], thresholds: Sequence[tuple[str, float]], *, chart_id: str = "areas"
+    bars: Sequence[Bar],
+    thresholds: Sequence[tuple[str, float]],
+    *,
+    chart_id: str = "areas",
+    interval_key: str = YOUR_INTERVAL,
 ) -> Markup:
     """Horizontal bars, one per area, as HTML rows: the area's name, band and score
     with its interval as text, under it a track with the bar, the interval, the band
     thresholds (``thresholds``: (band name, percent)) and the self-rating marker, which
-    lives in the track and so never covers a word. A legend in words follows."""
+    lives in the track and so never covers a word. A legend in words follows, the
+    interval's entry saying ``interval_key``."""
     intervals = any(b.low is not None for b in bars)
     rated = any(b.rated is not None for b in bars)
     out = [f'<div class="area-chart" id="{escape(chart_id)}">', '<ol class="area-rows">']
@@ -135,10 +143,7 @@ def area_bars(
         where = " and ".join(f"{escape(name)} ({value:g}%)" for name, value in thresholds)
         legend.append(f'<li><span class="key-threshold"></span>where {where} begin</li>')
     if intervals:
-        legend.append(
-            '<li><span class="key-interval"></span>'
-            "90% interval: where your true score most likely lies</li>"
-        )
+        legend.append(f'<li><span class="key-interval"></span>{escape(interval_key)}</li>')
     if rated:
         legend.append(
             '<li><svg class="key-diamond" width="16" height="18" aria-hidden="true" '

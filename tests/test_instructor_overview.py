@@ -19,8 +19,9 @@ from werkzeug.datastructures import MultiDict
 from quiz import attempts, report
 from quiz.analysis import current_flags, item_analysis, most_flagged
 from quiz.bank import BankError, check_question, parse
+from quiz.cohort_report import verdict_mix
 from quiz.demo import attempts as demo_attempts
-from quiz.instructor.results import change_text, verdict_mix
+from quiz.instructor.results import change_text
 from quiz.scoring import percent
 from quiz.stats import ItemStats
 from quiz.store import Store

@@ -19,8 +19,18 @@ from quiz.store import Store
 from .helpers import Taker, analysis, log_in, times
 
 
-def seed(app, abilities, finish=True, start="2026-11-0", name="Taker {n}"):
-    """Finished attempts whose takers get each question right with the given probability."""
+def seed(
+    app,
+    abilities,
+    finish=True,
+    start="2026-11-0",
+    name="Taker {n}",
+    cohort_id=None,
+    takers=None,
+    mode="assessment",
+):
+    """Finished attempts whose takers get each question right with the given probability
+    (a new taker each, or the ones named in ``takers``), in a cohort if ``cohort_id``."""
     bank = app.extensions["quiz.bank"].current()
     store = Store(app.config["DATABASE"])
     body = bank.scheme.body()
@@ -29,13 +39,15 @@ def seed(app, abilities, finish=True, start="2026-11-0", name="Taker {n}"):
         for n, ability in enumerate(abilities):
             token = uuid.uuid4().hex
             items = draw(bank, token)
-            taker = f"taker{n}-{token[:8]}"  # a new taker each time
+            taker = takers[n] if takers else f"taker{n}-{token[:8]}"  # a new taker each time
             attempt_id = store.create_attempt(
                 token,
                 taker,
                 (version_hash(body), body),
                 items,
                 started_at=f"{start}{n % 9 + 1}T10:00:00+00:00",
+                cohort_id=cohort_id,
+                mode=mode,
             )
             store.save_profile(attempt_id, name.format(n=n), {})
             marks = []
@@ -112,7 +124,7 @@ def test_csv_exports_stream_every_matching_row(app, teacher):
     rows = list(csv.reader(io.StringIO(without_bom(response.get_data()))))
     assert rows[0][:6] == ["attempt", "name", "started", "finished", "verdict", "overall"]
     assert len(rows) == 3 and rows[1][1] == "Taker 0"
-    assert rows[0][-1] == "mode" and rows[1][-1] == "assessment"
+    assert rows[0][-2:] == ["mode", "cohort"] and rows[1][-2:] == ["assessment", ""]
     responses = teacher.get("/instructor/results/responses.csv")
     lines = list(csv.reader(io.StringIO(without_bom(responses.get_data()))))
     assert lines[0] == [

@@ -16,6 +16,8 @@ import segno
 from flask import Response, abort, flash, request, url_for
 from markupsafe import Markup
 
+from .. import charts, cohort_report
+from ..analysis import current_item_stats
 from ..cohorts import (
     MODES,
     Cohort,
@@ -27,21 +29,24 @@ from ..cohorts import (
     read_description,
     read_name,
 )
-from ..web import current_instructor, go, is_htmx, render, store
+from ..measurement import Scores
+from ..report import MIN_FOR_PERCENTILES
+from ..scoring import band, percent
+from ..web import current_bank, current_instructor, go, is_htmx, render, store
 from . import bp
 
 QR_LABEL = "QR code of the invitation link"
 MISSING = "There is no cohort here: it may have been deleted, or it belongs to another instructor."
 
 
-def _owner() -> str | None:
+def cohort_owner() -> str | None:
     """Whose cohorts this instructor may see: their own, or (None) all for an administrator."""
     username = current_instructor()
     return None if store().is_admin(username) else username
 
 
 def _load(cohort_id: int) -> Cohort:
-    row = store().cohort(cohort_id, _owner())
+    row = store().cohort(cohort_id, cohort_owner())
     if row is None:
         abort(404, MISSING)
     return cohort_from_row(row)
@@ -86,7 +91,7 @@ def _refused(page: Response) -> Response:
 
 
 def _list_page(form: dict[str, str] | None = None, error: str = "", **context: Any) -> Response:
-    owner = _owner()
+    owner = cohort_owner()
     return render(
         "cohorts.html",
         status=422 if error else 200,
@@ -143,6 +148,103 @@ def create_cohort() -> Response:
 # --- one cohort --------------------------------------------------------------------------
 
 
+GROUP_INTERVAL = "90% interval of the group's mean, given each member's measurement error"
+
+
+def cohort_results(cohort: Cohort) -> dict[str, Any]:
+    """What the cohort's page shows of its results (``quiz.cohort_report`` says which
+    attempts count for what): ``members`` (Member, with its latest attempt's verdict text
+    and overall interval), ``mix`` (verdict_mix of the members' latest judged attempts),
+    ``settled`` (how many of those verdicts are settled), ``areas`` (AreaMean with the area's
+    name and band), ``chart``, ``weakest`` (area name, [(MissedQuestion, question, facility
+    among all takers or None)]), ``comparison`` (Comparison with its scope's name, or []
+    with ``reference_n`` below ``needed``)."""
+    db, bank = store(), current_bank()
+    rows = db.cohort_attempts(cohort.id)
+    group = cohort_report.latest_judged(rows)
+    dimensions = list(bank.dimensions) if bank else []
+    names = {d.id: d.name for d in dimensions}
+    means = cohort_report.area_means(group, [d.id for d in dimensions])
+    settings = bank.scheme.settings if bank else None
+    areas = [{"mean": m, "name": names[m.area], "band": band(settings, m.mean)} for m in means]
+    chart = (
+        charts.area_bars(
+            [
+                charts.Bar(
+                    a["name"],
+                    percent(a["mean"].mean),
+                    a["band"],
+                    None,
+                    percent(a["mean"].low),
+                    percent(a["mean"].high),
+                )
+                for a in areas
+            ],
+            [("adequate", settings.bands.adequate), ("strength", settings.bands.strength)],
+            chart_id="cohort-areas",
+            interval_key=GROUP_INTERVAL,
+        )
+        if areas
+        else None
+    )
+    weakest = cohort_report.weakest(means)
+    missed = cohort_report.most_missed(
+        db.question_marks([r["id"] for r in group]), [m.area for m in weakest]
+    )
+    questions = bank.by_id if bank else {}
+    facility = {q.id: s.facility for q, s in current_item_stats(db, bank)}
+    counts: dict[str | None, int] = {}
+    for row in group:
+        counts[row["verdict"]] = counts.get(row["verdict"], 0) + 1
+    if unjudged := cohort_report.not_judged(rows):
+        counts[None] = unjudged
+    scopes = ["", *names]
+    bins = {scope: db.first_score_bins(scope or None) for scope in scopes}
+    reference_n = sum(n for _, n in bins[""])
+    comparison = (
+        cohort_report.compare(cohort_report.first_judged_assessments(rows), scopes, bins)
+        if reference_n >= MIN_FOR_PERCENTILES
+        else []
+    )
+    verdicts = {v.id: v.label for v in bank.scheme.verdicts} if bank else {}
+    return {
+        "members": [_member(m, verdicts) for m in cohort_report.members(rows)],
+        "mix": cohort_report.verdict_mix(list(counts.items()), bank),
+        "settled": cohort_report.settled_count(group),
+        "judged": len(group),
+        "areas": areas,
+        "chart": chart,
+        "weakest": [
+            (
+                names[m.area],
+                [(q, questions.get(q.question), facility.get(q.question)) for q in missed[m.area]],
+            )
+            for m in weakest
+        ],
+        "comparison": [(names.get(c.scope, "Overall"), c) for c in comparison],
+        "reference_n": reference_n,
+        "needed": MIN_FOR_PERCENTILES,
+    }
+
+
+def _member(member: cohort_report.Member, verdicts: dict[str, str]) -> dict[str, Any]:
+    """A row of the members' table: the member, their latest attempt's verdict in words
+    ('(undecided)' when not settled) and overall score with its interval (0..1)."""
+    latest = member.latest
+    scores = Scores.from_summary(latest["measurement"]) if latest["measurement"] else None
+    verdict = ""
+    if latest["finished_at"]:
+        verdict = verdicts.get(latest["verdict"], latest["verdict"]) or "Not enough answers"
+        if latest["verdict"] and scores and not scores.settled:
+            verdict += " (undecided)"
+    return {
+        "member": member,
+        "latest": latest,
+        "verdict": verdict,
+        "overall": scores.overall if scores else None,
+    }
+
+
 def _cohort_page(
     cohort: Cohort, form: dict[str, str] | None = None, error: str = "", **context: Any
 ) -> Response:
@@ -151,6 +253,7 @@ def _cohort_page(
         "cohort.html",
         status=422 if error else 200,
         cohort=cohort,
+        **cohort_results(cohort),
         status_text=cohort.status(_now()),
         invitation=url,
         qr=qr_svg(url),
@@ -192,7 +295,7 @@ def edit_cohort(cohort_id: int) -> Response:
     except CohortError as error:
         return _refused(_cohort_page(cohort, form, str(error)))
     store().update_cohort(
-        cohort_id, _owner(), name=name, description=description, closes_at=iso(closes_at)
+        cohort_id, cohort_owner(), name=name, description=description, closes_at=iso(closes_at)
     )
     message = f"Saved the cohort “{name}”."
     return _after(cohort_id, message)
@@ -208,14 +311,14 @@ def _after(cohort_id: int, message: str) -> Response:
 @bp.post("/cohorts/<int:cohort_id>/close")
 def close_cohort(cohort_id: int) -> Response:
     cohort = _load(cohort_id)
-    store().update_cohort(cohort_id, _owner(), closed_at=iso(_now()))
+    store().update_cohort(cohort_id, cohort_owner(), closed_at=iso(_now()))
     return _after(cohort_id, f"Closed “{cohort.name}”: its link takes no one until you reopen it.")
 
 
 @bp.post("/cohorts/<int:cohort_id>/reopen")
 def reopen_cohort(cohort_id: int) -> Response:
     cohort = _load(cohort_id)
-    store().update_cohort(cohort_id, _owner(), closed_at=None)
+    store().update_cohort(cohort_id, cohort_owner(), closed_at=None)
     past = cohort.closes_at is not None and cohort.closes_at <= _now()
     message = f"Reopened “{cohort.name}”." + (
         " Its closing date is past, though: set a later one for the link to take people."
@@ -234,7 +337,7 @@ def confirm_delete_cohort(cohort_id: int) -> Response:
 @bp.post("/cohorts/<int:cohort_id>/delete")
 def delete_cohort(cohort_id: int) -> Response:
     cohort = _load(cohort_id)
-    store().delete_cohort(cohort_id, _owner())
+    store().delete_cohort(cohort_id, cohort_owner())
     message = (
         f"Deleted the cohort “{cohort.name}”. Its {cohort.started} "
         f"{'attempt stays' if cohort.started == 1 else 'attempts stay'} with their takers."

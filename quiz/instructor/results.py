@@ -1,9 +1,11 @@
 """Results for instructors: every attempt, the score distribution, CSV exports, item analysis,
-item parameters and their calibration."""
+item parameters and their calibration. The list, the exports and the item analysis may be
+narrowed to one cohort (``?cohort=ID``) the instructor may see."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +13,7 @@ from typing import Any
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 
 from .. import attempts as attempts_service
-from .. import charts, report, stats
+from .. import charts, cohort_report, report, stats
 from ..analysis import calibrate_versions, current_item_stats, item_analysis, most_flagged
 from ..bank import Bank
 from ..measurement import provisional
@@ -28,18 +30,48 @@ from ..web import (
     store,
 )
 from . import bp
+from .cohorts import MISSING, cohort_owner
 
 PAGE = 50
 BINS = 10
 
 
-def _filters() -> dict[str, str]:
+def _cohort() -> dict[str, Any] | None:
+    """The cohort the query's ``cohort`` (its id) names, or None when it is absent or ''
+    (all takers). 404 for anything else that names no cohort this instructor may see
+    (another instructor's, a deleted one, junk): never all attempts instead, or an export
+    labelled as a cohort's would hold everyone's."""
+    text = request.args.get("cohort", "")
+    if not text:
+        return None
+    # Digits only, and few enough for SQLite's 64-bit integers.
+    found = (
+        store().cohort(int(text), cohort_owner()) if re.fullmatch(r"[0-9]{1,18}", text) else None
+    )
+    if found is None:
+        abort(404, MISSING)
+    return found
+
+
+def _cohorts() -> list[tuple[int, str]]:
+    """(id, text of its option) of each cohort this instructor may see, for a filter's
+    select: an administrator sees every cohort, with its owner's name."""
+    owner = cohort_owner()
+    return [
+        (row["id"], row["name"] if owner is not None else f"{row['name']} ({row['owner']})")
+        for row in store().cohorts(owner)
+    ]
+
+
+def _filters(cohort: dict[str, Any] | None = None) -> dict[str, str]:
+    """The results filters of the query; ``cohort`` the one ``_cohort`` checked."""
     args = request.args
     return {
         "status": args.get("status") if args.get("status") in ("finished", "in-progress") else "",
         "verdict": args.get("verdict", "")[:64],
         "since": _date(args.get("since", "")),
         "until": _date(args.get("until", "")),
+        "cohort": str(cohort["id"]) if cohort else "",
     }
 
 
@@ -58,7 +90,8 @@ def _verdicts() -> list[tuple[str, str]]:
 
 @bp.get("/results")
 def attempts() -> Response:
-    filters = _filters()
+    cohort = _cohort()
+    filters = _filters(cohort)
     sort = request.args.get("sort", "started")
     sort = sort if sort in Store.SORTS else "started"
     descending = request.args.get("order", "desc") != "asc"
@@ -79,6 +112,8 @@ def attempts() -> Response:
         page=page,
         pages=max(1, -(-total // PAGE)),
         filters=filters,
+        cohort=cohort,
+        cohorts=_cohorts(),
         sort=sort,
         descending=descending,
         verdicts=dict(_verdicts()),
@@ -95,7 +130,7 @@ def attempts() -> Response:
 # --- one attempt in full -----------------------------------------------------------------
 
 # The results list's own query (filters, order, page), carried to an attempt and back.
-LIST_KEYS = ("status", "verdict", "since", "until", "sort", "order", "page")
+LIST_KEYS = ("status", "verdict", "since", "until", "cohort", "sort", "order", "page")
 
 
 def _listing() -> dict[str, str]:
@@ -145,7 +180,6 @@ def attempt_report(attempt_id: int) -> Response:
 WEEK_DAYS = 7
 MIX_DAYS = 30
 FLAGGED_SHOWN = 5
-NO_VERDICT = "Not enough answers"
 
 
 def overview(bank: Bank | None, now: datetime | None = None) -> dict[str, Any]:
@@ -179,7 +213,7 @@ def overview(bank: Bank | None, now: datetime | None = None) -> dict[str, Any]:
     return {
         "activity": activity,
         "week_days": WEEK_DAYS,
-        "mix": verdict_mix(db.verdict_counts(days_ago(MIX_DAYS)), bank),
+        "mix": cohort_report.verdict_mix(db.verdict_counts(days_ago(MIX_DAYS)), bank),
         "mix_days": MIX_DAYS,
         "flagged": {
             "count": count,
@@ -201,27 +235,6 @@ def change_text(recent: int, before: int, than: str) -> str:
         ratio = round(abs(recent - before) / before * 100)
         text += f" ({'+' if recent > before else '−'}{ratio}%)"
     return text
-
-
-def verdict_mix(counts: list[tuple[str | None, int]], bank: Bank | None) -> dict[str, Any]:
-    """``counts`` (verdict id or None, how many) as the dashboard's rows: the bank's
-    verdicts in its order, then verdicts it no longer has (by id), then the attempts
-    without a verdict; each with its share of the total (0..1)."""
-    labels = {v.id: v.label for v in bank.scheme.verdicts} if bank else {}
-    order = {vid: i for i, vid in enumerate(labels)}
-    total = sum(n for _, n in counts)
-    rows = [
-        {
-            "id": vid or "",
-            "label": labels.get(vid, vid) if vid else NO_VERDICT,
-            "count": n,
-            "share": n / total,
-        }
-        for vid, n in sorted(
-            counts, key=lambda c: (c[0] is None, order.get(c[0], len(order)), c[0] or "")
-        )
-    ]
-    return {"total": total, "rows": rows}
 
 
 # --- where takers stand ---------------------------------------------------------------------
@@ -251,7 +264,8 @@ def _int(value: str | None, default: int) -> int:
 
 @bp.get("/results/attempts.csv")
 def attempts_csv() -> Response:
-    filters = _filters()
+    cohort = _cohort()
+    filters = _filters(cohort)
     areas = [d.id for d in current_bank().dimensions]
     verdicts = dict(_verdicts())
 
@@ -267,6 +281,7 @@ def attempts_csv() -> Response:
             answered,
             total,
             mode,
+            cohort_name,
         ) in db.iter_attempt_rows(filters):
             scores = json.loads(scores) if scores else {}
             yield [
@@ -280,6 +295,7 @@ def attempts_csv() -> Response:
                 answered,
                 total,
                 mode,
+                csv_cell(cohort_name or ""),
             ]
 
     header = [
@@ -293,13 +309,20 @@ def attempts_csv() -> Response:
         "answered",
         "questions",
         "mode",
+        "cohort",
     ]
-    return csv_stream(header, rows, dated("attempts", "csv"))
+    return csv_stream(header, rows, dated(_download_name("attempts", cohort), "csv"))
+
+
+def _download_name(name: str, cohort: dict[str, Any] | None) -> str:
+    """A download's name, saying which cohort it holds (by id: names may hold anything)."""
+    return f"{name}-cohort-{cohort['id']}" if cohort else name
 
 
 @bp.get("/results/responses.csv")
 def responses_csv() -> Response:
-    filters = _filters()
+    cohort = _cohort()
+    filters = _filters(cohort)
     header = [
         "attempt",
         "position",
@@ -316,18 +339,23 @@ def responses_csv() -> Response:
         for row in db.iter_response_rows(filters):
             yield [*row[:7], round(row[7], 4), row[8]]
 
-    return csv_stream(header, rows, dated("responses", "csv"))
+    return csv_stream(header, rows, dated(_download_name("responses", cohort), "csv"))
 
 
 @bp.get("/statistics")
 def statistics() -> Response:
+    """The item analysis of every finished assessment, or of one cohort's (``?cohort=ID``).
+    Item parameters are estimated from all takers, so they show only without a cohort."""
     bank = current_bank()
-    analysis = item_analysis(store(), bank)
+    cohort = _cohort()
+    analysis = item_analysis(store(), bank, cohort=cohort["id"] if cohort else None)
     return render(
         "statistics.html",
         **analysis,
         few=stats.FEW_ATTEMPTS,
-        parameters=_parameters(bank, analysis["items"]),
+        cohort=cohort,
+        cohorts=_cohorts(),
+        parameters=[] if cohort else _parameters(bank, analysis["items"]),
         min_responses=_min_responses(),
     )
 

@@ -81,66 +81,100 @@ def elect_first(db: sqlite_utils.Database, taker: str) -> None:
     )
 
 
-def aggregate(db: sqlite_utils.Database, where: str, params: list[Any], sign: int) -> None:
-    """Add (sign +1) or take away (-1) the marks of the finished attempts that match
-    ``where`` (on attempts AS a) to or from the statistics tables."""
-    marks = _MARKS_OF.format(where=where, weight=WEIGHT)
-    db.execute(
-        marks
-        + f"""
-        INSERT INTO item_sums
-            (version_hash, area, max_mark, n, sum_x, sum_x2, sum_t, sum_t2, sum_xt)
-        SELECT item, area, max(w), {sign} * count(*), {sign} * sum(x), {sign} * sum(x * x),
-               {sign} * sum(t), {sign} * sum(t * t), {sign} * sum(x * t)
+# Each statistics table's rows for the finished attempts that match ``where``, as a
+# SELECT whose columns are the table's: ``aggregate`` adds (or, with sign -1, takes away)
+# them to the running sums kept for all attempts; ``sums`` reads them on the fly for a
+# subset (a cohort) that has no running sums. "WHERE true" lets SQLite parse the upsert
+# (an INSERT … SELECT … ON CONFLICT needs a WHERE, or it reads ON as a join's).
+_SELECTS = {
+    "item_sums": """
+        SELECT item AS version_hash, area, max(w) AS max_mark, {sign} * count(*) AS n,
+               {sign} * sum(x) AS sum_x, {sign} * sum(x * x) AS sum_x2,
+               {sign} * sum(t) AS sum_t, {sign} * sum(t * t) AS sum_t2,
+               {sign} * sum(x * t) AS sum_xt
         FROM marks JOIN totals USING (attempt_id) WHERE true GROUP BY item, area
+    """,
+    "form_item_sums": """
+        SELECT form, item AS version_hash, area, {sign} * count(*) AS n,
+               {sign} * sum(x) AS sum_x, {sign} * sum(x * x) AS sum_x2
+        FROM marks WHERE form IS NOT NULL GROUP BY form, item, area
+    """,
+    "form_area_sums": """
+        SELECT form, area, {sign} * count(*) AS n, {sign} * sum(t) AS sum_t,
+               {sign} * sum(t * t) AS sum_t2, max(most) AS max_total
+        FROM area_totals WHERE form IS NOT NULL GROUP BY form, area
+    """,
+    "option_counts": """
+        SELECT item AS version_hash, option, {sign} * count(*) AS n
+        FROM ({single} UNION ALL {several}) WHERE true GROUP BY item, option
+    """,
+}
+
+# How each table adds a new row to one it already has for the same key.
+_UPSERTS = {
+    "item_sums": """
         ON CONFLICT (version_hash) DO UPDATE SET
             n = n + excluded.n, sum_x = sum_x + excluded.sum_x,
             sum_x2 = sum_x2 + excluded.sum_x2, sum_t = sum_t + excluded.sum_t,
             sum_t2 = sum_t2 + excluded.sum_t2, sum_xt = sum_xt + excluded.sum_xt
     """,
-        params,
-    )
-    db.execute(
-        marks
-        + f"""
-        INSERT INTO form_item_sums (form, version_hash, area, n, sum_x, sum_x2)
-        SELECT form, item, area, {sign} * count(*), {sign} * sum(x), {sign} * sum(x * x)
-        FROM marks WHERE form IS NOT NULL GROUP BY form, item, area
+    "form_item_sums": """
         ON CONFLICT (form, version_hash) DO UPDATE SET
             n = n + excluded.n, sum_x = sum_x + excluded.sum_x, sum_x2 = sum_x2 + excluded.sum_x2
     """,
-        params,
-    )
-    db.execute(
-        marks
-        + f"""
-        INSERT INTO form_area_sums (form, area, n, sum_t, sum_t2, max_total)
-        SELECT form, area, {sign} * count(*), {sign} * sum(t), {sign} * sum(t * t), max(most)
-        FROM area_totals WHERE form IS NOT NULL GROUP BY form, area
+    "form_area_sums": """
         ON CONFLICT (form, area) DO UPDATE SET
             n = n + excluded.n, sum_t = sum_t + excluded.sum_t, sum_t2 = sum_t2 + excluded.sum_t2,
             max_total = max(max_total, excluded.max_total)
     """,
-        params,
-    )
-    single = _ANSWERS_OF.format(
-        option="CAST(r.answer AS INTEGER)", join="", kind="single", where=where
-    )
-    several = _ANSWERS_OF.format(
-        option="j.value", join=", json_each(r.answer) AS j", kind="multiple", where=where
-    )
-    db.execute(
-        f"""
-        INSERT INTO option_counts (version_hash, option, n)
-        SELECT item, option, {sign} * count(*)
-        FROM ({single} UNION ALL {several}) WHERE true GROUP BY item, option
+    "option_counts": """
         ON CONFLICT (version_hash, option) DO UPDATE SET n = n + excluded.n
     """,
-        params * 2,
-    )
+}
+
+# The columns of each table, in the order its SELECT gives them.
+_COLUMNS = {
+    "item_sums": "version_hash, area, max_mark, n, sum_x, sum_x2, sum_t, sum_t2, sum_xt",
+    "form_item_sums": "form, version_hash, area, n, sum_x, sum_x2",
+    "form_area_sums": "form, area, n, sum_t, sum_t2, max_total",
+    "option_counts": "version_hash, option, n",
+}
+
+
+def _select(table: str, where: str, params: list[Any], sign: int) -> tuple[str, list[Any]]:
+    """The SELECT of ``table``'s rows (``_SELECTS``) for the finished attempts matching
+    ``where``, each count and sum times ``sign``, and its parameters."""
+    if table == "option_counts":
+        single = _ANSWERS_OF.format(
+            option="CAST(r.answer AS INTEGER)", join="", kind="single", where=where
+        )
+        several = _ANSWERS_OF.format(
+            option="j.value", join=", json_each(r.answer) AS j", kind="multiple", where=where
+        )
+        return _SELECTS[table].format(sign=sign, single=single, several=several), params * 2
+    marks = _MARKS_OF.format(where=where, weight=WEIGHT)
+    return marks + _SELECTS[table].format(sign=sign), params
+
+
+def aggregate(db: sqlite_utils.Database, where: str, params: list[Any], sign: int) -> None:
+    """Add (sign +1) or take away (-1) the marks of the finished attempts that match
+    ``where`` (on attempts AS a) to or from the statistics tables."""
+    for table in STATISTICS_TABLES:
+        select, args = _select(table, where, params, sign)
+        db.execute(f"INSERT INTO {table} ({_COLUMNS[table]}) {select} {_UPSERTS[table]}", args)
     if sign < 0:
         for table in STATISTICS_TABLES:
             db.execute(f"DELETE FROM {table} WHERE n <= 0")
+
+
+def sums(
+    db: sqlite_utils.Database, table: str, where: str, params: list[Any]
+) -> list[dict[str, Any]]:
+    """The rows ``table`` (one of STATISTICS_TABLES) would hold if it were kept for the
+    finished attempts matching ``where`` alone, as dicts of its columns; computed now from
+    the marks, for a subset of attempts (a cohort) too small to need running sums."""
+    select, args = _select(table, where, params, +1)
+    return list(db.query(select, args))
 
 
 def set_marks(db: sqlite_utils.Database, where: str, params: list[Any]) -> None:

@@ -933,6 +933,37 @@ class Store:
             )
         }
 
+    def cohort_attempts(self, cohort_id: int) -> list[dict[str, Any]]:
+        """Every attempt in the cohort, oldest first: id, taker, display_name, mode,
+        started_at, finished_at, verdict, overall (0..1), measurement (decoded, {} until
+        finished), total and answered (questions)."""
+        return [
+            _decoded(row)
+            for row in self.db.query(
+                "SELECT id, taker, display_name, mode, started_at, finished_at, verdict, "
+                f"overall, measurement, {_TOTAL}, {_ANSWERED} FROM attempts "
+                "WHERE cohort_id = ? ORDER BY id",
+                [cohort_id],
+            )
+        ]
+
+    def question_marks(
+        self, attempt_ids: list[int]
+    ) -> Iterator[tuple[int, str, str, float | None]]:
+        """(attempt id, question id, area, mark 0..1 or None if unanswered) of each scored
+        question of the given attempts (the weight decides, as in the statistics)."""
+        for chunk in range(0, len(attempt_ids), 500):
+            part = attempt_ids[chunk : chunk + 500]
+            yield from self.db.execute(
+                "SELECT i.attempt_id, v.question_id, v.area, r.score FROM attempt_items AS i "
+                "JOIN question_versions AS v ON v.hash = i.version_hash "
+                "LEFT JOIN responses AS r "
+                "ON r.attempt_id = i.attempt_id AND r.position = i.position "
+                f"WHERE i.attempt_id IN ({','.join('?' * len(part))}) "
+                f"AND {aggregates.WEIGHT} > 0",
+                part,
+            )
+
     # --- instructors -----------------------------------------------------------
 
     def set_instructor(self, username: str, password_hash: str) -> bool:
@@ -1114,7 +1145,9 @@ class Store:
 
     @staticmethod
     def _attempt_filter(filters: dict[str, Any]) -> tuple[str, list[Any]]:
-        """WHERE clause of the results filters: status, verdict, a date range (started)."""
+        """WHERE clause of the results filters: status, verdict, a date range (started),
+        a cohort (its id, as an int or a string of digits: the caller has checked that the
+        instructor may see it)."""
         where, params = [], []
         if filters.get("status") == "finished":
             where.append("finished_at IS NOT NULL")
@@ -1129,6 +1162,9 @@ class Store:
         if filters.get("until"):
             where.append("started_at < date(?, '+1 day')")
             params.append(filters["until"])
+        if filters.get("cohort"):
+            where.append("cohort_id = ?")
+            params.append(int(filters["cohort"]))
         return ("WHERE " + " AND ".join(where)) if where else "", params
 
     SORTS = {
@@ -1171,11 +1207,14 @@ class Store:
         ).fetchall()
 
     def iter_attempt_rows(self, filters: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
-        """Every matching attempt with its area scores, one at a time (for streaming)."""
+        """Every matching attempt with its area scores and last its cohort's name (None
+        outside any), one at a time (for streaming)."""
         where, params = self._attempt_filter(filters)
         yield from self.db.execute(
             "SELECT id, display_name, started_at, finished_at, verdict, overall, "
-            f"{_AREAS}, {_ANSWERED}, {_TOTAL}, mode FROM attempts {where} ORDER BY id",
+            f"{_AREAS}, {_ANSWERED}, {_TOTAL}, mode, "
+            "(SELECT name FROM cohorts WHERE cohorts.id = attempts.cohort_id) AS cohort "
+            f"FROM attempts {where} ORDER BY id",
             params,
         )
 
@@ -1229,17 +1268,33 @@ class Store:
 
     # --- item analysis ------------------------------------------------------------------
 
-    def item_sums(self) -> list[dict[str, Any]]:
-        """Per question version: the sums that stats.item_stats needs (kept on finish)."""
+    # A cohort's statistics: its finished assessments only. The running sums are kept for
+    # all attempts; a cohort's are computed when asked, with the same SQL (aggregates.sums),
+    # from its few attempts (the index attempts_cohort finds them).
+    _IN_COHORT = "a.cohort_id = ?"
+
+    def item_sums(self, cohort: int | None = None) -> list[dict[str, Any]]:
+        """Per question version: the sums that stats.item_stats needs (kept on finish),
+        over every finished assessment or those of cohort ``cohort`` (its id)."""
+        if cohort is not None:
+            return aggregates.sums(self.db, "item_sums", self._IN_COHORT, [cohort])
         return list(self.db.query("SELECT * FROM item_sums WHERE n > 0"))
 
-    def option_counts(self) -> list[tuple[str, int, int]]:
-        """(version, option index in the bank, times chosen) over finished attempts."""
+    def option_counts(self, cohort: int | None = None) -> list[tuple[str, int, int]]:
+        """(version, option index in the bank, times chosen) over finished attempts (of
+        cohort ``cohort`` only, when given)."""
+        if cohort is not None:
+            return [
+                (row["version_hash"], row["option"], row["n"])
+                for row in aggregates.sums(self.db, "option_counts", self._IN_COHORT, [cohort])
+            ]
         return self.db.execute(
             "SELECT version_hash, option, n FROM option_counts WHERE n > 0"
         ).fetchall()
 
-    def score_moments(self) -> dict[str, tuple[int, float, float, float, float]]:
+    def score_moments(
+        self, cohort: int | None = None
+    ) -> dict[str, tuple[int, float, float, float, float]]:
         """(n, sum of d, of d², of d³, shift) of the finished attempts' scores as fractions,
         d being a score less the shift (the scores' mean): of the whole test under '' and
         of each area under its id; ``stats.describe_sums`` takes them as they are.
@@ -1247,34 +1302,58 @@ class Store:
         Two passes, the mean first and then the deviations from it, rather than sums of
         the scores' powers, which lose the spread to rounding when it is small next to the
         scores (Chan, Golub & LeVeque 1983; docs/statistics.md). Unlike the per-question
-        sums these are read afresh each time, so they need no running totals."""
+        sums these are read afresh each time, so they need no running totals. ``cohort``:
+        of that cohort's finished assessments only."""
+        cohort_only, params = (
+            (" AND attempts.cohort_id = ?", [cohort, cohort]) if cohort is not None else ("", [])
+        )
         rows = self.db.execute(
             "WITH scores (scope, f) AS ("
             " SELECT '', marks / max_marks FROM attempts"
             " WHERE finished_at IS NOT NULL AND mode = 'assessment' AND verdict IS NOT NULL"
-            " AND max_marks > 0"
+            f" AND max_marks > 0{cohort_only}"
             " UNION ALL"
             " SELECT area, score FROM attempt_scores"
             " JOIN attempts ON attempts.id = attempt_scores.attempt_id"
-            " WHERE attempts.mode = 'assessment' AND attempts.verdict IS NOT NULL),"
+            f" WHERE attempts.mode = 'assessment' AND attempts.verdict IS NOT NULL{cohort_only}),"
             " centre (scope, shift) AS (SELECT scope, avg(f) FROM scores GROUP BY scope),"
             " deviations (scope, d) AS ("
             " SELECT scope, f - shift FROM scores JOIN centre USING (scope))"
             " SELECT scope, count(*), sum(d), sum(d * d), sum(d * d * d), shift"
-            " FROM deviations JOIN centre USING (scope) GROUP BY scope"
+            " FROM deviations JOIN centre USING (scope) GROUP BY scope",
+            params,
         )
         return {scope: tuple(moments) for scope, *moments in rows}
 
-    def largest_form(self) -> tuple[str, int] | None:
-        """The form (layout of questions) most finished attempts share, and how many share it."""
+    def largest_form(self, cohort: int | None = None) -> tuple[str, int] | None:
+        """The form (layout of questions) most finished attempts (of cohort ``cohort``, when
+        given) share, and how many share it."""
+        if cohort is not None:
+            rows = aggregates.sums(self.db, "form_area_sums", self._IN_COHORT, [cohort])
+            counts = sorted((-r["n"], r["form"]) for r in rows if r["area"] == "")
+            return (counts[0][1], -counts[0][0]) if counts else None
         row = self.db.execute(
             "SELECT form, n FROM form_area_sums WHERE area = '' AND n > 0 ORDER BY n DESC LIMIT 1"
         ).fetchone()
         return (row[0], row[1]) if row else None
 
-    def form_sums(self, form: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    def form_sums(
+        self, form: str, cohort: int | None = None
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         """For one form: (area, n, sum of totals, sum of squares, max total) per area and
-        '' for the whole test; and (area, n, sum of marks, sum of squares) per question."""
+        '' for the whole test; and (area, n, sum of marks, sum of squares) per question.
+        ``cohort``: over that cohort's finished assessments of the form only."""
+        if cohort is not None:
+            where, params = f"{self._IN_COHORT} AND a.form = ?", [cohort, form]
+            totals = [
+                (r["area"], r["n"], r["sum_t"], r["sum_t2"], r["max_total"])
+                for r in aggregates.sums(self.db, "form_area_sums", where, params)
+            ]
+            items = [
+                (r["area"], r["n"], r["sum_x"], r["sum_x2"])
+                for r in aggregates.sums(self.db, "form_item_sums", where, params)
+            ]
+            return totals, items
         totals = self.db.execute(
             "SELECT area, n, sum_t, sum_t2, max_total FROM form_area_sums WHERE form = ?", [form]
         ).fetchall()

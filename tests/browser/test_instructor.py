@@ -180,3 +180,29 @@ def test_statistics_after_a_few_attempts_and_accessibility(
     page.get_by_role("button", name=re.compile("Log out")).click()
     expect(page.get_by_text("You are logged out.")).to_be_visible()
     axe(page)
+
+
+def test_the_results_list_narrowed_to_a_cohort(page: Page, server, instructor, axe):
+    from ..test_cohort_filters import seed  # the cohort tests' seeding, on this server's app
+
+    store = Store(server.app.config["DATABASE"])
+    spring = store.create_cohort("ann", "Spring intake", "s" * 32)
+    store.create_cohort("ann", "Autumn intake", "a" * 32)
+    store.close()
+    inside = seed(server.app, [0.3, 0.8], "Spring", spring)
+    seed(server.app, [0.5, 0.6, 0.9], "Outside", rng_seed=2)
+    log_in(page, server)
+    page.goto(server.url("/instructor/results"))
+    rows = page.locator("table.results tbody tr")
+    expect(rows).to_have_count(5)
+    page.get_by_label("Cohort").select_option(label="Spring intake")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("Attempts in the cohort")).to_be_visible()
+    expect(page.get_by_role("link", name="Spring intake")).to_have_attribute(
+        "href", f"/instructor/cohorts/{spring}"
+    )
+    expect(rows).to_have_count(2)
+    ids = [int(t.strip().split()[-1]) for t in rows.locator("th").all_inner_texts()]
+    assert sorted(ids) == sorted(inside)
+    assert f"cohort={spring}" in page.url
+    axe(page)

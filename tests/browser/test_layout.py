@@ -145,14 +145,28 @@ def _some_wrong(item) -> list[str]:
     return wrong_values(item) if item["position"] % 3 == 0 else right_values(item)
 
 
-def _seed(server: LiveServer) -> None:
-    """Finished attempts of other takers (the results list, the statistics) and an
-    instructor account."""
+COHORT_TOKEN = "k" * 32
+
+
+def _seed(server: LiveServer) -> int:
+    """Finished attempts of other takers (the results list, the statistics), an
+    instructor account, and a cohort of hers that twelve of those attempts belong to
+    (its page then shows every part of its results); returns the cohort's id."""
     bank = server.app.extensions["quiz.bank"].current()
     store = Store(server.app.config["DATABASE"])
     try:
         store.add_finished_attempts(bank.scheme_version, demo_attempts(bank, 40, seed=3))
         store.set_instructor("ann", hash_password(PASSWORD))
+        cohort = store.create_cohort(
+            "ann", "Spring 2027 intake", COHORT_TOKEN, description="The May bootcamp"
+        )
+        with store.transaction():
+            store.db.execute(
+                "UPDATE attempts SET cohort_id = ? WHERE id IN "
+                "(SELECT id FROM attempts ORDER BY id LIMIT 12)",
+                [cohort],
+            )
+        return cohort
     finally:
         store.close()
 
@@ -171,7 +185,7 @@ def tour(browser, tmp_path_factory, htmx_file):
             "START_LIMIT_PER_ADDRESS": 10**6,
         }
     )
-    _seed(server)
+    cohort = _seed(server)
     # A phone: overlay scrollbars and touch, so each width is all the page gets.
     context = browser.new_context(
         viewport={"width": WIDTHS[0], "height": 800}, is_mobile=True, has_touch=True
@@ -207,6 +221,9 @@ def tour(browser, tmp_path_factory, htmx_file):
     urls["my results"] = "/me/"
     urls["landing, returning taker"] = "/"
     urls["error 404"] = "/a/" + "x" * 32
+    urls["cohort invitation"] = f"/c/{COHORT_TOKEN}"
+    urls["cohort page"] = f"/instructor/cohorts/{cohort}"
+    urls["delete a cohort"] = f"/instructor/cohorts/{cohort}/delete"
     yield tour
     context.close()
     server.stop()
@@ -279,6 +296,7 @@ TAKER_PAGES = [
     "delete an attempt",
     "delete all my data",
     "recover",
+    "cohort invitation",
 ]
 
 
@@ -417,7 +435,11 @@ def instructor(tour: Tour):
     expect(page.get_by_text(f"Saved question {weighted.id}.")).to_be_visible()
     page.goto(tour.server.url("/instructor/revisions"))
     revision = page.locator("table.revisions tbody a").first.get_attribute("href")
-    return {"question edit form": edit, "one revision": revision}
+    return {
+        "question edit form": edit,
+        "one revision": revision,
+        **{name: tour.urls[name] for name in ("cohort page", "delete a cohort")},
+    }
 
 
 INSTRUCTOR_PAGES = {
@@ -431,6 +453,9 @@ INSTRUCTOR_PAGES = {
     "one revision": None,
     "results list": "/instructor/results",
     "statistics": "/instructor/statistics",
+    "cohorts list": "/instructor/cohorts",
+    "cohort page": None,
+    "delete a cohort": None,
 }
 
 

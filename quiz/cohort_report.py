@@ -1,0 +1,301 @@
+"""What a cohort's page says of its members' results: who its members are, where the
+group stands in each area and how sure that is, which questions it missed most, and how
+it compares with all takers.
+
+Pure: no Flask, no SQL. It reads rows of ``Store.cohort_attempts`` (attempts with
+their stored measurement, :meth:`quiz.measurement.Measurement.summary`), marks of
+``Store.question_marks`` and bins of ``Store.first_score_bins``.
+
+Which attempts count (docs/measurement.md, "A cohort's results"):
+- the group's figures (verdict mix, area means, most-missed questions) count each
+  member's latest finished attempt with a verdict, where the group stands now;
+- the comparison with all takers counts each member's *first* finished assessment in
+  the cohort against every taker's first finished assessment, the rule of the
+  percentiles, so that retakes weigh on neither side.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any
+
+from .bank import Bank
+from .measurement import INTERVAL, Scores
+from .report import percentile_rank
+
+Row = Mapping[str, Any]
+
+# z of the central INTERVAL: a member's stored interval is this many posterior SDs either
+# side of the score (a normal approximation of the posterior; docs/measurement.md).
+Z = NormalDist().inv_cdf(0.5 + INTERVAL / 2)
+WEAKEST = 2  # areas named as the group's weakest
+MISSED_SHOWN = 3  # questions shown under each weakest area
+NO_VERDICT = "Not enough answers"
+
+
+@dataclass(frozen=True)
+class Member:
+    """A taker with at least one attempt in the cohort."""
+
+    taker: str
+    name: str | None  # the name given in their latest attempt that has one
+    attempts: int  # in the cohort
+    latest: Row  # their latest attempt in the cohort, finished or not
+
+
+def members(rows: Sequence[Row]) -> list[Member]:
+    """Each taker of ``rows`` (``Store.cohort_attempts``, oldest first) once, with their
+    latest attempt; ordered by name (case-insensitive), takers without a name last."""
+    by_taker: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        by_taker[row["taker"]].append(row)
+    out = []
+    for taker, own in by_taker.items():
+        name = next((r["display_name"] for r in reversed(own) if r["display_name"]), None)
+        out.append(Member(taker, name, len(own), own[-1]))
+    return sorted(out, key=lambda m: (m.name is None, (m.name or "").casefold(), m.taker))
+
+
+def _judged(row: Row) -> bool:
+    return bool(row["finished_at"] and row["verdict"] and row["measurement"])
+
+
+def latest_judged(rows: Sequence[Row]) -> list[Row]:
+    """Each member's latest finished attempt with a verdict (the group's figures)."""
+    chosen: dict[str, Row] = {}
+    for row in sorted(rows, key=lambda r: (r["finished_at"] or "", r["id"])):
+        if _judged(row):
+            chosen[row["taker"]] = row
+    return list(chosen.values())
+
+
+def first_judged_assessments(rows: Sequence[Row]) -> list[Row]:
+    """Each member's first finished assessment with a verdict (the comparison with all
+    takers, as the percentiles count a taker's first). Practice is left out."""
+    chosen: dict[str, Row] = {}
+    for row in sorted(rows, key=lambda r: (r["finished_at"] or "", r["id"])):
+        if _judged(row) and row["mode"] == "assessment":
+            chosen.setdefault(row["taker"], row)
+    return list(chosen.values())
+
+
+def not_judged(rows: Sequence[Row]) -> int:
+    """Members whose latest finished attempt had too few answers for a verdict, and who
+    have no attempt with one: they are in the verdict mix as "Not enough answers"."""
+    judged = {r["taker"] for r in rows if _judged(r)}
+    return len({r["taker"] for r in rows if r["finished_at"] and r["taker"] not in judged})
+
+
+def settled_count(rows: Iterable[Row]) -> int:
+    """How many of ``rows`` have a settled verdict (``Scores.settled``)."""
+    return sum(Scores.from_summary(r["measurement"]).settled for r in rows)
+
+
+@dataclass(frozen=True)
+class AreaMean:
+    """The group's mean score in one area and how sure it is, all 0..1.
+
+    ``low``/``high``: the central INTERVAL of the group's mean *true* score given its
+    members' measurement error; ``lowest``/``highest``: the members' own scores' range.
+    """
+
+    area: str
+    n: int
+    mean: float
+    low: float
+    high: float
+    lowest: float
+    highest: float
+
+
+def area_means(rows: Sequence[Row], areas: Sequence[str]) -> list[AreaMean]:
+    """The mean of each area's score over ``rows`` (attempts with a measurement), in the
+    order of ``areas``; an area no row measured is left out.
+
+    The interval is the mean ± Z·SE, SE = √(Σ sdᵢ²) / n, each member's posterior SD sdᵢ
+    read from their stored interval as (high − low) / 2Z: the variance of a mean of
+    independent errors, with a normal approximation of each posterior. It says how sure
+    the group's mean is for these members, not for a population they were drawn from
+    (the range beside it shows how far apart they are). Clipped to 0..1.
+    """
+    out = []
+    for area in areas:
+        measured = [
+            r["measurement"]["areas"][area] for r in rows if area in r["measurement"]["areas"]
+        ]
+        if not measured:
+            continue
+        n = len(measured)
+        mean = math.fsum(m["score"] for m in measured) / n
+        se = math.sqrt(math.fsum(((m["high"] - m["low"]) / (2 * Z)) ** 2 for m in measured)) / n
+        scores = [m["score"] for m in measured]
+        out.append(
+            AreaMean(
+                area,
+                n,
+                mean,
+                max(0.0, mean - Z * se),
+                min(1.0, mean + Z * se),
+                min(scores),
+                max(scores),
+            )
+        )
+    return out
+
+
+def weakest(means: Sequence[AreaMean], count: int = WEAKEST) -> list[AreaMean]:
+    """The ``count`` areas with the lowest group mean, lowest first (ties: the order given)."""
+    return sorted(means, key=lambda m: m.mean)[:count]
+
+
+@dataclass(frozen=True)
+class MissedQuestion:
+    """A question as the group answered it: how many had it, how many did not earn its
+    full mark (wrong, partly right or unanswered), and its facility among them (the mean
+    mark, 0..1; unanswered counts 0)."""
+
+    question: str
+    area: str
+    asked: int
+    missed: int
+    unanswered: int
+    facility: float
+
+
+def most_missed(
+    marks: Iterable[tuple[int, str, str, float | None]],
+    areas: Iterable[str],
+    shown: int = MISSED_SHOWN,
+) -> dict[str, list[MissedQuestion]]:
+    """For each of ``areas``, the ``shown`` questions the group did worst on: lowest
+    facility first, then the most people asked, then id. ``marks``: (attempt id, question
+    id, area, mark 0..1 or None if unanswered) from ``Store.question_marks``. Questions nobody
+    missed are left out."""
+    wanted = set(areas)
+    tally: dict[tuple[str, str], list[float | None]] = defaultdict(list)
+    for _attempt, question, area, mark in marks:
+        if area in wanted:
+            tally[(area, question)].append(mark)
+    out: dict[str, list[MissedQuestion]] = {area: [] for area in wanted}
+    for (area, question), got in tally.items():
+        missed = sum(1 for m in got if m is None or m < 1)
+        if missed:
+            out[area].append(
+                MissedQuestion(
+                    question,
+                    area,
+                    len(got),
+                    missed,
+                    sum(1 for m in got if m is None),
+                    math.fsum(m or 0.0 for m in got) / len(got),
+                )
+            )
+    for area in out:
+        out[area] = sorted(out[area], key=lambda q: (q.facility, -q.asked, q.question))[:shown]
+    return out
+
+
+def counts_in(bins: Sequence[tuple[float, int]], score: float) -> tuple[int, int, int]:
+    """(below, equal, all) of ``score`` among ``bins`` ((score, count) of
+    ``Store.first_score_bins``), compared to a tenth of a percent as
+    ``Store.percentile_counts`` compares (SQLite's round(), half away from zero)."""
+    at = math.floor(score * 1000 + 0.5)
+    below = equal = total = 0
+    for value, count in bins:
+        bin_ = round(value * 1000)
+        total += count
+        if bin_ < at:
+            below += count
+        elif bin_ == at:
+            equal += count
+    return below, equal, total
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One scope ('' overall, else an area id) of the cohort against all takers, 0..1
+    scores and percentile ranks 0..100."""
+
+    scope: str
+    n: int  # members' first finished assessments
+    median: float
+    reference_n: int  # every taker's first finished assessment (members included)
+    reference_median: float
+    percentile: float  # the middle member's percentile rank among all takers
+    above: int  # members above all takers' median
+
+
+def compare(
+    rows: Sequence[Row], scopes: Sequence[str], bins: Mapping[str, Sequence[tuple[float, int]]]
+) -> list[Comparison]:
+    """The cohort's ``rows`` (each member's first finished assessment:
+    :func:`first_judged_assessments`) against all takers' first attempts (``bins`` by
+    scope, '' for the overall score), for each of ``scopes`` both sides have scores.
+
+    The percentile rank counts ties as half (:func:`quiz.report.percentile_rank`); the
+    middle member's is the median of the members' ranks."""
+    out = []
+    for scope in scopes:
+        reference = bins.get(scope) or []
+        scores = [
+            r["overall"] if scope == "" else r["measurement"]["areas"][scope]["score"]
+            for r in rows
+            if scope == "" or scope in r["measurement"]["areas"]
+        ]
+        if not scores or not reference:
+            continue
+        total = sum(count for _, count in reference)
+        middle = _median_of_bins(reference, total)
+        out.append(
+            Comparison(
+                scope,
+                len(scores),
+                statistics.median(scores),
+                total,
+                middle,
+                statistics.median(percentile_rank(*counts_in(reference, s)) for s in scores),
+                sum(1 for s in scores if s > middle),
+            )
+        )
+    return out
+
+
+def _median_of_bins(bins: Sequence[tuple[float, int]], total: int) -> float:
+    """The median of the scores the bins hold (the mean of the two middle ones when even)."""
+
+    def at(index: int) -> float:
+        seen = 0
+        for value, count in bins:
+            seen += count
+            if seen > index:
+                return value
+        return bins[-1][0]
+
+    return (at((total - 1) // 2) + at(total // 2)) / 2
+
+
+def verdict_mix(counts: list[tuple[str | None, int]], bank: Bank | None) -> dict[str, Any]:
+    """``counts`` (verdict id or None, how many) as rows of a verdict mix (the dashboard's
+    last 30 days, a cohort's members): the bank's
+    verdicts in its order, then verdicts it no longer has (by id), then the attempts
+    without a verdict; each with its share of the total (0..1)."""
+    labels = {v.id: v.label for v in bank.scheme.verdicts} if bank else {}
+    order = {vid: i for i, vid in enumerate(labels)}
+    total = sum(n for _, n in counts)
+    rows = [
+        {
+            "id": vid or "",
+            "label": labels.get(vid, vid) if vid else NO_VERDICT,
+            "count": n,
+            "share": n / total,
+        }
+        for vid, n in sorted(
+            counts, key=lambda c: (c[0] is None, order.get(c[0], len(order)), c[0] or "")
+        )
+    ]
+    return {"total": total, "rows": rows}
