@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench bench-scale bench-retakes bench-verdict bench-capacity audit lint clean screenshots
+.PHONY: run test bench bench-scale bench-retakes bench-verdict bench-capacity audit lint clean screenshots walkthrough
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ bench-capacity: $(VENV)/.bench
 # `make screenshots SCREENSHOT_ARGS=--heights` measures the result page's height instead.
 screenshots: $(VENV)/.test
 	$(BIN)/python bench/screenshots.py $(SCREENSHOT_ARGS)
+
+# Issue 18's walk-through in Chromium: a coach creates a cohort, three takers answer through
+# its link, the coach reads its page (docs/screenshots/cohort-*.png, invitation-phone.png).
+walkthrough: $(VENV)/.test
+	$(BIN)/python bench/cohort_walkthrough.py $(WALKTHROUGH_ARGS)
 
 # Needs a vulnerability database (PyPI's JSON API or OSV); --strict fails rather than
 # passing when a dependency cannot be looked up.

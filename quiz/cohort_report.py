@@ -101,16 +101,18 @@ class AreaMean:
     """The group's mean score in one area and how sure it is, all 0..1.
 
     ``low``/``high``: the central INTERVAL of the group's mean *true* score given its
-    members' measurement error; ``lowest``/``highest``: the members' own scores' range.
+    members' measurement error; ``scores``: the members' own scores, lowest first.
     """
 
     area: str
-    n: int
     mean: float
     low: float
     high: float
-    lowest: float
-    highest: float
+    scores: tuple[float, ...]
+
+    @property
+    def n(self) -> int:
+        return len(self.scores)
 
 
 def area_means(rows: Sequence[Row], areas: Sequence[str]) -> list[AreaMean]:
@@ -121,7 +123,7 @@ def area_means(rows: Sequence[Row], areas: Sequence[str]) -> list[AreaMean]:
     read from their stored interval as (high − low) / 2Z: the variance of a mean of
     independent errors, with a normal approximation of each posterior. It says how sure
     the group's mean is for these members, not for a population they were drawn from
-    (the range beside it shows how far apart they are). Clipped to 0..1.
+    (their own scores, beside it, show how far apart they are). Clipped to 0..1.
     """
     out = []
     for area in areas:
@@ -133,16 +135,13 @@ def area_means(rows: Sequence[Row], areas: Sequence[str]) -> list[AreaMean]:
         n = len(measured)
         mean = math.fsum(m["score"] for m in measured) / n
         se = math.sqrt(math.fsum(((m["high"] - m["low"]) / (2 * Z)) ** 2 for m in measured)) / n
-        scores = [m["score"] for m in measured]
         out.append(
             AreaMean(
                 area,
-                n,
                 mean,
                 max(0.0, mean - Z * se),
                 min(1.0, mean + Z * se),
-                min(scores),
-                max(scores),
+                tuple(sorted(m["score"] for m in measured)),
             )
         )
     return out
@@ -171,11 +170,14 @@ def most_missed(
     marks: Iterable[tuple[int, str, str, float | None]],
     areas: Iterable[str],
     shown: int = MISSED_SHOWN,
+    min_asked: int = 1,
 ) -> dict[str, list[MissedQuestion]]:
     """For each of ``areas``, the ``shown`` questions the group did worst on: lowest
     facility first, then the most people asked, then id. ``marks``: (attempt id, question
-    id, area, mark 0..1 or None if unanswered) from ``Store.question_marks``. Questions nobody
-    missed are left out."""
+    id, area, mark 0..1 or None if unanswered) from ``Store.question_marks``. Questions
+    nobody missed, or fewer than ``min_asked`` members had, are left out (attempts draw
+    their questions from pools, so in a small group most questions reach one member, and
+    one member's miss says little of the group)."""
     wanted = set(areas)
     tally: dict[tuple[str, str], list[float | None]] = defaultdict(list)
     for _attempt, question, area, mark in marks:
@@ -184,7 +186,7 @@ def most_missed(
     out: dict[str, list[MissedQuestion]] = {area: [] for area in wanted}
     for (area, question), got in tally.items():
         missed = sum(1 for m in got if m is None or m < 1)
-        if missed:
+        if missed and len(got) >= min_asked:
             out[area].append(
                 MissedQuestion(
                     question,

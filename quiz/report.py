@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import answers, charts, role
 from .bank import Likert, Multiple, Numeric, Scheme, Single, Verdict
-from .measurement import shown_probability
+from .measurement import Scores, shown_probability
 from .scoring import band, percent
 
 if TYPE_CHECKING:
@@ -481,6 +481,22 @@ class Headline:
     confidence: float | None  # None: scored before verdicts had a probability
 
 
+def undecided_between(scores: Scores, scheme: Scheme) -> str:
+    """The verdicts an unsettled attempt's answers leave open (``Scores.contenders``), in
+    words: 'between “A” and “B”', 'somewhere from “A” to “C”' when they are neighbours in
+    the scheme's order, else 'either “A” or “C”'."""
+    contenders = scores.contenders(scheme)
+    labels = [f"“{v.label}”" for v in contenders]
+    order = [v.id for v in scheme.verdicts]
+    places = [order.index(v.id) for v in contenders]
+    if places == list(range(places[0], places[0] + len(places))):
+        # Neighbours in the bank's order: a range says it, and hides nothing between.
+        if len(labels) == 2:
+            return f"between {labels[0]} and {labels[-1]}"
+        return f"somewhere from {labels[0]} to {labels[-1]}"
+    return "either " + ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
 def headline(attempt: Attempt) -> Headline:
     """The verdict as the page states it, with how sure it is in plain words."""
     verdict, scores = attempt.verdict, attempt.scores
@@ -520,19 +536,7 @@ def headline(attempt: Attempt) -> Headline:
             verdict.id,
             shown_probability(scores.confidence),
         )
-    contenders = tuple(scores.contenders(attempt.scheme))
-    labels = [f"“{v.label}”" for v in contenders]
-    order = [v.id for v in attempt.scheme.verdicts]
-    places = [order.index(v.id) for v in contenders]
-    if places == list(range(places[0], places[0] + len(places))):
-        # Neighbours in the bank's order: a range says it, and hides nothing between.
-        between = (
-            f"between {labels[0]} and {labels[-1]}"
-            if len(labels) == 2
-            else f"somewhere from {labels[0]} to {labels[-1]}"
-        )
-    else:
-        between = "either " + ", ".join(labels[:-1]) + " or " + labels[-1]
+    between = undecided_between(scores, attempt.scheme)
     if attempt.scheme.settings.adaptive.enabled and not attempt.adaptive:
         settle = "The adaptive assessment, which asks until it knows, would settle it."
     elif attempt.adaptive:

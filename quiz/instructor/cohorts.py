@@ -9,6 +9,7 @@ sees and changes all of them.
 from __future__ import annotations
 
 import io
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,8 @@ from markupsafe import Markup
 
 from .. import charts, cohort_report
 from ..analysis import current_item_stats
+from ..bank import Bank
+from ..cohort_report import NO_VERDICT
 from ..cohorts import (
     MODES,
     Cohort,
@@ -30,7 +33,7 @@ from ..cohorts import (
     read_name,
 )
 from ..measurement import Scores
-from ..report import MIN_FOR_PERCENTILES
+from ..report import MIN_FOR_PERCENTILES, undecided_between
 from ..scoring import band, percent
 from ..web import current_bank, current_instructor, go, is_htmx, render, store
 from . import bp
@@ -155,10 +158,11 @@ def cohort_results(cohort: Cohort) -> dict[str, Any]:
     """What the cohort's page shows of its results (``quiz.cohort_report`` says which
     attempts count for what): ``members`` (Member, with its latest attempt's verdict text
     and overall interval), ``mix`` (verdict_mix of the members' latest judged attempts),
-    ``settled`` (how many of those verdicts are settled), ``areas`` (AreaMean with the area's
-    name and band), ``chart``, ``weakest`` (area name, [(MissedQuestion, question, facility
-    among all takers or None)]), ``comparison`` (Comparison with its scope's name, or []
-    with ``reference_n`` below ``needed``)."""
+    ``settled`` (how many of those verdicts are settled), ``judged`` (how many there are),
+    ``areas`` (AreaMean with the area's name, the band of its mean and how many members'
+    scores fall in each band), ``chart``, ``weakest`` (area name, [(MissedQuestion,
+    question, facility among all takers or None)]), ``comparison`` (Comparison with its
+    scope's name; [] while ``reference_n`` is below ``needed``)."""
     db, bank = store(), current_bank()
     rows = db.cohort_attempts(cohort.id)
     group = cohort_report.latest_judged(rows)
@@ -166,7 +170,15 @@ def cohort_results(cohort: Cohort) -> dict[str, Any]:
     names = {d.id: d.name for d in dimensions}
     means = cohort_report.area_means(group, [d.id for d in dimensions])
     settings = bank.scheme.settings if bank else None
-    areas = [{"mean": m, "name": names[m.area], "band": band(settings, m.mean)} for m in means]
+    areas = [
+        {
+            "mean": m,
+            "name": names[m.area],
+            "band": band(settings, m.mean),
+            "bands": Counter(band(settings, score) for score in m.scores),
+        }
+        for m in means
+    ]
     chart = (
         charts.area_bars(
             [
@@ -189,7 +201,9 @@ def cohort_results(cohort: Cohort) -> dict[str, Any]:
     )
     weakest = cohort_report.weakest(means)
     missed = cohort_report.most_missed(
-        db.question_marks([r["id"] for r in group]), [m.area for m in weakest]
+        db.question_marks([r["id"] for r in group]),
+        [m.area for m in weakest],
+        min_asked=min(2, len(group)),
     )
     questions = bank.by_id if bank else {}
     facility = {q.id: s.facility for q, s in current_item_stats(db, bank)}
@@ -206,9 +220,8 @@ def cohort_results(cohort: Cohort) -> dict[str, Any]:
         if reference_n >= MIN_FOR_PERCENTILES
         else []
     )
-    verdicts = {v.id: v.label for v in bank.scheme.verdicts} if bank else {}
     return {
-        "members": [_member(m, verdicts) for m in cohort_report.members(rows)],
+        "members": [_member(m, bank) for m in cohort_report.members(rows)],
         "mix": cohort_report.verdict_mix(list(counts.items()), bank),
         "settled": cohort_report.settled_count(group),
         "judged": len(group),
@@ -227,16 +240,25 @@ def cohort_results(cohort: Cohort) -> dict[str, Any]:
     }
 
 
-def _member(member: cohort_report.Member, verdicts: dict[str, str]) -> dict[str, Any]:
+def _member(member: cohort_report.Member, bank: Bank | None) -> dict[str, Any]:
     """A row of the members' table: the member, their latest attempt's verdict in words
-    ('(undecided)' when not settled) and overall score with its interval (0..1)."""
+    and overall score with its interval (0..1). An unsettled verdict says which verdicts
+    the answers leave open, as the taker's report does (against the current bank's
+    verdicts, when they still hold the one given)."""
     latest = member.latest
     scores = Scores.from_summary(latest["measurement"]) if latest["measurement"] else None
+    scheme = bank.scheme if bank else None
+    labels = {v.id: v.label for v in scheme.verdicts} if scheme else {}
     verdict = ""
     if latest["finished_at"]:
-        verdict = verdicts.get(latest["verdict"], latest["verdict"]) or "Not enough answers"
+        verdict = labels.get(latest["verdict"], latest["verdict"]) or NO_VERDICT
         if latest["verdict"] and scores and not scores.settled:
-            verdict += " (undecided)"
+            known = scheme and set(scores.probabilities) <= set(labels)
+            verdict = (
+                f"Undecided: {undecided_between(scores, scheme)} (most likely {verdict})"
+                if known
+                else f"{verdict} (undecided)"
+            )
     return {
         "member": member,
         "latest": latest,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, request, session, url_for
 from jinja2_fragments.flask import render_blocks
@@ -12,6 +13,7 @@ from werkzeug.exceptions import TooManyRequests
 from .. import adaptive, answers, attempts, role, scoring, timing
 from ..answers import AnswerError
 from ..attempts import Attempt, Item
+from ..bank import Bank
 from ..cohorts import Cohort
 from ..draw import draw
 from ..report import REVIEW_LABELS, review_entry
@@ -40,27 +42,35 @@ FOLLOW_UPS = {"field": ("degree", "none")}
 # --- landing and start -------------------------------------------------------
 
 
+def length_and_duration(bank: Bank | None, adaptive_form: bool) -> dict[str, Any]:
+    """How long an attempt is, for the pages that invite one: ``per_attempt`` (questions
+    of the fixed form), ``length`` ((fewest, most) questions of an adaptive attempt, or
+    None) and ``duration`` ((low, high) minutes, equal for a fixed form; None without a
+    bank)."""
+    if bank is None:
+        return {"per_attempt": 0, "length": None, "duration": None}
+    if adaptive_form:
+        length = adaptive.length_range(bank, store().adaptive_lengths())
+        duration = tuple(timing.minutes(timing.expected_seconds(bank, n)) for n in length[:2])
+        return {"per_attempt": bank.questions_per_attempt, "length": length, "duration": duration}
+    expected = timing.minutes(timing.expected_seconds(bank))
+    return {
+        "per_attempt": bank.questions_per_attempt,
+        "length": None,
+        "duration": (expected, expected),
+    }
+
+
 @bp.get("/")
 def index() -> Response:
     bank = current_bank()
     in_progress = store().open_attempts(session["taker"]) if "taker" in session else []
-    per_attempt = bank.questions_per_attempt if bank else 0
-    length = None
-    duration = None  # the time estimate in minutes: (low, high), equal for a fixed form
-    if bank is not None:
-        expected = timing.minutes(timing.expected_seconds(bank))
-        duration = (expected, expected)
-    if bank is not None and bank.settings.adaptive.enabled:
-        length = adaptive.length_range(bank, store().adaptive_lengths())
-        duration = tuple(timing.minutes(timing.expected_seconds(bank, n)) for n in length[:2])
     return render(
         "index.html",
         last=last_result(),
         bank=bank,
         in_progress=in_progress,
-        per_attempt=per_attempt,
-        length=length,
-        duration=duration,
+        **length_and_duration(bank, bank is not None and bank.settings.adaptive.enabled),
         jurisdictions=bank.jurisdictions() if bank else {},
         role=role,
     )

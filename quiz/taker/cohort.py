@@ -16,7 +16,7 @@ from ..cohorts import Cohort
 from ..store import StorageUnavailable
 from ..web import current_bank, render, store
 from . import bp, taker_id
-from .attempt import begin
+from .attempt import begin, length_and_duration
 
 NO_COHORT = (
     "There is no cohort at this address. Check that the invitation link was copied whole, "
@@ -42,6 +42,11 @@ def _cohort(token: str) -> Cohort:
 
 def _page(cohort: Cohort, status: int = 200, error: str | None = None) -> Response:
     now = datetime.now(UTC)
+    bank = current_bank()
+    # As begin() decides: adaptive only for an assessment, where both bank and cohort ask.
+    adaptive_form = bool(
+        bank and bank.settings.adaptive.enabled and cohort.mode == "assessment" and cohort.adaptive
+    )
     return render(
         "invitation.html",
         status=status,
@@ -49,7 +54,8 @@ def _page(cohort: Cohort, status: int = 200, error: str | None = None) -> Respon
         open=cohort.is_open(now),
         status_text=cohort.status(now),
         closes=cohorts.iso(cohort.closes_at),
-        bank=current_bank(),
+        bank=bank,
+        **length_and_duration(bank, adaptive_form),
         agreed=request.form.get("consent") == "yes",
         error=error,
     )
