@@ -76,10 +76,13 @@ def set_password(store: Store, username: str, password: str, *, new: bool) -> No
     store.set_instructor(username, hash_password(password))
 
 
-def remove(store: Store, username: str) -> None:
-    """Delete an account; its sessions end with it. Raises AccountError without one."""
-    if not store.remove_instructor(username):
+def remove(store: Store, username: str) -> int:
+    """Delete an account and its cohorts (``Store.remove_instructor``); its sessions end
+    with it. Returns how many cohorts went. Raises AccountError without one."""
+    cohorts = store.remove_instructor(username)
+    if cohorts is None:
         raise AccountError(f"there is no instructor '{username}'")
+    return cohorts
 
 
 def set_admin(store: Store, username: str, admin: bool) -> None:

@@ -153,16 +153,23 @@ def set_password(username: str) -> None:
 @main.command("remove-instructor")
 @click.argument("username")
 def remove_instructor(username: str) -> None:
-    """Delete an instructor account; its sessions end at once (revisions keep the name)."""
+    """Delete an instructor account and its cohorts (their attempts stay with their takers);
+    its sessions end at once (revisions keep the name)."""
     app = create_app()
     store = Store(app.config["DATABASE"])
     try:
-        accounts.remove(store, username)
+        cohorts = accounts.remove(store, username)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         store.close()
-    click.echo(f"Removed instructor {username}; their sessions have ended.")
+    said = (
+        f"; their {cohorts} cohort{'s' if cohorts != 1 else ''} went with the account "
+        "(the attempts stay with their takers)"
+        if cohorts
+        else ""
+    )
+    click.echo(f"Removed instructor {username}; their sessions have ended{said}.")
 
 
 @main.command("set-admin")

@@ -40,55 +40,60 @@ NO_VERDICT = "Not enough answers"
 
 @dataclass(frozen=True)
 class Member:
-    """A taker with at least one attempt in the cohort."""
+    """A taker with at least one attempt in the cohort.
+
+    ``shown`` is the attempt the members' table shows and links: the latest finished one,
+    the same the group's figures count (:func:`latest_finished`), or while none is
+    finished the latest started; ``in_progress`` counts their unfinished attempts.
+    """
 
     taker: str
     name: str | None  # the name given in their latest attempt that has one
     attempts: int  # in the cohort
-    latest: Row  # their latest attempt in the cohort, finished or not
+    shown: Row
+    in_progress: int
+
+
+def _by_finish(row: Row) -> tuple[str, int]:
+    return (row["finished_at"] or "", row["id"])
 
 
 def members(rows: Sequence[Row]) -> list[Member]:
-    """Each taker of ``rows`` (``Store.cohort_attempts``, oldest first) once, with their
-    latest attempt; ordered by name (case-insensitive), takers without a name last."""
+    """Each taker of ``rows`` (``Store.cohort_attempts``, oldest first) once; ordered by
+    name (case-insensitive), takers without a name last."""
     by_taker: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         by_taker[row["taker"]].append(row)
     out = []
     for taker, own in by_taker.items():
         name = next((r["display_name"] for r in reversed(own) if r["display_name"]), None)
-        out.append(Member(taker, name, len(own), own[-1]))
+        finished = [r for r in own if r["finished_at"]]
+        shown = max(finished, key=_by_finish) if finished else own[-1]
+        out.append(Member(taker, name, len(own), shown, len(own) - len(finished)))
     return sorted(out, key=lambda m: (m.name is None, (m.name or "").casefold(), m.taker))
 
 
-def _judged(row: Row) -> bool:
+def judged(row: Row) -> bool:
+    """Whether a finished attempt has a verdict (and its measurement)."""
     return bool(row["finished_at"] and row["verdict"] and row["measurement"])
 
 
-def latest_judged(rows: Sequence[Row]) -> list[Row]:
-    """Each member's latest finished attempt with a verdict (the group's figures)."""
+def latest_finished(rows: Sequence[Row]) -> list[Row]:
+    """Each member's latest finished attempt, by the time it finished: what the group's
+    figures count (those without a verdict only in the verdict mix, as "Not enough
+    answers")."""
     chosen: dict[str, Row] = {}
-    for row in sorted(rows, key=lambda r: (r["finished_at"] or "", r["id"])):
-        if _judged(row):
-            chosen[row["taker"]] = row
+    for row in sorted((r for r in rows if r["finished_at"]), key=_by_finish):
+        chosen[row["taker"]] = row
     return list(chosen.values())
 
 
-def first_judged_assessments(rows: Sequence[Row]) -> list[Row]:
-    """Each member's first finished assessment with a verdict (the comparison with all
-    takers, as the percentiles count a taker's first). Practice is left out."""
-    chosen: dict[str, Row] = {}
-    for row in sorted(rows, key=lambda r: (r["finished_at"] or "", r["id"])):
-        if _judged(row) and row["mode"] == "assessment":
-            chosen.setdefault(row["taker"], row)
-    return list(chosen.values())
-
-
-def not_judged(rows: Sequence[Row]) -> int:
-    """Members whose latest finished attempt had too few answers for a verdict, and who
-    have no attempt with one: they are in the verdict mix as "Not enough answers"."""
-    judged = {r["taker"] for r in rows if _judged(r)}
-    return len({r["taker"] for r in rows if r["finished_at"] and r["taker"] not in judged})
+def first_assessments(rows: Sequence[Row]) -> list[Row]:
+    """The members' attempts that are their first finished assessment anywhere (the
+    store's ``first`` flag, which the percentiles count), when it was taken in this
+    cohort: the comparison with all takers. A member who had taken the assessment on
+    their own before is left out, their cohort attempt being a retake."""
+    return [r for r in rows if r["first"] and judged(r) and r["mode"] == "assessment"]
 
 
 def settled_count(rows: Iterable[Row]) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -88,10 +89,36 @@ def cohort_from_row(row: Mapping[str, Any]) -> Cohort:
     )
 
 
+# Characters that change how the text around them reads (bidirectional overrides and
+# isolates: "\u202e" turns the rest of a sentence around) or are control codes.
+_BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _check_characters(text: str, what: str, newlines: bool = False) -> None:
+    """Raise CohortError if ``text`` holds control characters (newlines allowed when
+    ``newlines``) or bidirectional controls, which a page would show wrongly or not at all."""
+    for char in text:
+        if char in _BIDI_CONTROLS or (
+            unicodedata.category(char) == "Cc" and not (newlines and char in "\r\n\t")
+        ):
+            raise CohortError(
+                f"{what} holds an invisible control character (U+{ord(char):04X}): "
+                "type it again without it."
+            )
+
+
+def _visible(text: str) -> bool:
+    """Whether ``text`` has a character that shows: not only spaces and invisible format
+    characters such as zero-width spaces."""
+    return any(unicodedata.category(c) not in ("Zs", "Zl", "Zp", "Cf", "Cc") for c in text)
+
+
 def read_name(text: str) -> str:
-    """A cohort's name as typed, trimmed; raises CohortError if empty or too long."""
+    """A cohort's name as typed, trimmed; raises CohortError if empty (or invisible), too
+    long, or holding control characters."""
+    _check_characters(text, "The name")
     name = " ".join(text.split())
-    if not name:
+    if not _visible(name):
         raise CohortError("Give the cohort a name, such as “Spring 2027 intake”.")
     if len(name) > MAX_NAME:
         raise CohortError(f"A cohort's name has at most {MAX_NAME} characters.")
@@ -99,8 +126,10 @@ def read_name(text: str) -> str:
 
 
 def read_description(text: str) -> str:
-    """An optional description, trimmed; raises CohortError if too long."""
-    description = text.strip()
+    """An optional description, trimmed; raises CohortError if too long or holding
+    control characters other than line breaks."""
+    _check_characters(text, "The description", newlines=True)
+    description = text.strip() if _visible(text) else ""
     if len(description) > MAX_DESCRIPTION:
         raise CohortError(f"A description has at most {MAX_DESCRIPTION} characters.")
     return description

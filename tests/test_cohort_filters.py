@@ -165,7 +165,8 @@ def test_the_csv_exports_hold_only_the_cohorts_attempts(app, teacher, world):
     assert len(cohort_of) == 18
     assert {cohort_of[i] for i in world["ids"]["autumn"]} == {"'=Autumn"}
     assert {cohort_of[i] for i in world["ids"]["outside"]} == {""}
-    assert {cohort_of[i] for i in world["ids"]["bobs"]} == {"Bob's team"}
+    # Bob's cohort is his: its name is not ann's to read (its attempts are, as all are).
+    assert {cohort_of[i] for i in world["ids"]["bobs"]} == {""}
 
     response = teacher.get(f"/instructor/results/responses.csv?cohort={autumn}&status=finished")
     assert f'filename="responses-cohort-{autumn}-' in response.headers["Content-Disposition"]
@@ -322,3 +323,14 @@ def test_the_attempt_page_leads_back_to_the_cohorts_list(app, teacher, world):
     assert sorted(listed(teacher.get(markup.unescape(back)).data.decode())) == sorted(
         world["ids"]["spring"]
     )
+
+
+def test_the_attempt_page_drops_a_cohort_the_instructor_may_not_see(app, teacher, world):
+    """Every instructor reads every attempt, but the way back names only a cohort of theirs:
+    another's (or junk) would lead to a 404."""
+    attempt = world["ids"]["bobs"][0]
+    for value in (world["bobs"], "junk", world["gone"]):
+        page = teacher.get(f"/instructor/attempts/{attempt}?cohort={value}&sort=overall")
+        assert page.status_code == 200
+        back = re.search(r'<a href="([^"]+)">Back to results</a>', page.data.decode()).group(1)
+        assert "cohort=" not in back and "sort=overall" in markup.unescape(back)

@@ -12,7 +12,9 @@ from quiz import cohort_report
 from quiz.report import percentile_rank
 
 
-def attempt(id_, taker, finished=None, verdict="ready", mode="assessment", areas=None, overall=0.5):
+def attempt(
+    id_, taker, finished=None, verdict="ready", mode="assessment", areas=None, overall=0.5, first=0
+):
     areas = areas or {"tech": (0.5, 0.4, 0.6)}
     measurement = {
         "overall": [overall, overall - 0.1, overall + 0.1],
@@ -34,34 +36,40 @@ def attempt(id_, taker, finished=None, verdict="ready", mode="assessment", areas
         "verdict": verdict if finished else None,
         "overall": overall if finished else None,
         "measurement": measurement if finished else {},
+        "first": first,
     }
 
 
-def test_the_group_counts_each_members_latest_judged_attempt_and_compares_their_first():
+def test_the_group_counts_each_members_latest_finished_attempt_and_compares_first_ones():
     rows = [
-        attempt(1, "ann", "2026-11-02T10:00:00+00:00", overall=0.4),
-        attempt(2, "bob", "2026-11-03T10:00:00+00:00"),
+        attempt(1, "ann", "2026-11-02T10:00:00+00:00", overall=0.4, first=1),
+        attempt(2, "bob", "2026-11-03T10:00:00+00:00"),  # bob's first was outside the cohort
         attempt(3, "ann", "2026-11-04T10:00:00+00:00", overall=0.7),  # ann's retake
         attempt(4, "ann", None),  # and a third, in progress
         attempt(5, "cy", "2026-11-05T10:00:00+00:00", verdict=None),  # too few answers
         attempt(6, "dee", None),
+        # Started before 8, finished after it: the one that finished last counts.
+        attempt(7, "eve", "2026-11-09T10:00:00+00:00", overall=0.2),
+        attempt(8, "eve", "2026-11-08T10:00:00+00:00", overall=0.9, first=1),
     ]
-    assert sorted(r["id"] for r in cohort_report.latest_judged(rows)) == [2, 3]
-    assert [r["id"] for r in cohort_report.first_judged_assessments(rows)] == [1, 2]
-    assert cohort_report.not_judged(rows) == 1  # cy
+    latest = cohort_report.latest_finished(rows)
+    assert sorted(r["id"] for r in latest) == [2, 3, 5, 7]
+    assert sorted(r["id"] for r in latest if cohort_report.judged(r)) == [2, 3, 7]
+    assert sorted(r["id"] for r in cohort_report.first_assessments(rows)) == [1, 8]
     members = cohort_report.members(rows)
-    assert [(m.taker, m.attempts, m.latest["id"]) for m in members] == [
-        ("ann", 3, 4),
-        ("bob", 1, 2),
-        ("cy", 1, 5),
-        ("dee", 1, 6),
+    assert [(m.taker, m.attempts, m.shown["id"], m.in_progress) for m in members] == [
+        ("ann", 3, 3, 1),  # her latest finished, with one more in progress
+        ("bob", 1, 2, 0),
+        ("cy", 1, 5, 0),
+        ("dee", 1, 6, 1),  # nothing finished: the one in progress
+        ("eve", 2, 7, 0),  # the same attempt the figures count
     ]
 
 
 def test_practice_is_never_compared():
-    rows = [attempt(1, "ann", "2026-11-02T10:00:00+00:00", mode="practice")]
-    assert cohort_report.latest_judged(rows) == rows
-    assert cohort_report.first_judged_assessments(rows) == []
+    rows = [attempt(1, "ann", "2026-11-02T10:00:00+00:00", mode="practice", first=1)]
+    assert cohort_report.latest_finished(rows) == rows
+    assert cohort_report.first_assessments(rows) == []
 
 
 def test_an_areas_mean_has_the_interval_of_a_mean_of_independent_errors():

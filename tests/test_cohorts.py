@@ -181,3 +181,46 @@ def test_names_and_descriptions_are_trimmed_and_bounded():
         cohorts.read_name("x" * 121)
     with pytest.raises(cohorts.CohortError, match="at most"):
         cohorts.read_description("x" * 2001)
+
+
+def test_visits_of_browsers_that_never_started_go_with_the_retention(store):
+    cohort = store.create_cohort("coach", "Class", "k" * 32)
+    store.record_cohort_visit(cohort, "a-link-preview")  # opened the link, never started
+    store.purge("2000-01-01T00:00:00Z")  # nobody is that old yet
+    assert store.cohort(cohort, "coach")["visits"] == 1
+    store.purge("9999-01-01T00:00:00Z")
+    assert store.cohort(cohort, "coach")["visits"] == 0
+
+
+def test_removing_an_instructor_takes_their_cohorts_not_the_attempts(store):
+    store.set_instructor("carol", "hash")
+    cohort = store.create_cohort("carol", "Carol's class", "k" * 32)
+    other = store.create_cohort("dave", "Dave's class", "d" * 32)
+    attempt = start(store, "a" * 32, "ann", cohort)
+    assert store.remove_instructor("carol") == 1
+    assert store.cohort(cohort, None) is None and store.cohort(other, None) is not None
+    assert store.db.execute(
+        "SELECT cohort_id, cohort_consent_at FROM attempts WHERE id = ?", [attempt]
+    ).fetchone() == (None, None)
+    # A new account under the same name starts with nothing.
+    store.set_instructor("carol", "hash")
+    assert store.cohorts("carol") == []
+    assert store.remove_instructor("nobody") is None
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["\u202eemoc", "Spring\u2066 intake", "a\x00b", "tab\there", "\u200b\u200b", "\u200b \u00a0"],
+)
+def test_names_with_invisible_or_control_characters_are_refused(typed):
+    with pytest.raises(cohorts.CohortError):
+        cohorts.read_name(typed)
+
+
+def test_names_keep_what_people_write():
+    assert cohorts.read_name("Spring 🚀 intake") == "Spring 🚀 intake"
+    assert cohorts.read_name("מחזור אביב") == "מחזור אביב"
+    assert cohorts.read_name("👩\u200d💻 coders") == "👩\u200d💻 coders"  # a joiner in an emoji
+    assert cohorts.read_description("Line one\r\nLine two") == "Line one\r\nLine two"
+    with pytest.raises(cohorts.CohortError, match="U\\+202E"):
+        cohorts.read_description("\u202e")

@@ -166,3 +166,24 @@ def test_deleting_ones_data_takes_it_out_of_the_cohort(client, store, cohort):
     assert response.status_code == 303
     row = store.cohort(cohort, "coach")
     assert (row["visits"], row["started"], row["finished"]) == (0, 0, 0)
+
+
+def test_opening_the_link_sets_no_lasting_cookie(client, cohort):
+    """Opening a link agrees to nothing: the visitor's id ends with the browser session
+    until they start, which keeps it for a year as the landing page's start does."""
+    cookies = [c for c in client.get(f"/c/{TOKEN}").headers.getlist("Set-Cookie")]
+    assert cookies and all("Expires=" not in c for c in cookies if c.startswith("session="))
+    started = start_in(client)
+    assert any("Expires=" in c for c in started.headers.getlist("Set-Cookie"))
+
+
+def test_the_invitation_offers_to_continue_an_attempt_in_the_cohort(client, store, cohort):
+    token = start_in(client).headers["Location"].split("/")[2]
+    page = client.get(f"/c/{TOKEN}").data.decode()
+    assert "You have started in this cohort" in page
+    assert f'href="/a/{token}"' in page and "Continue where you left off" in page
+    assert "Start a new attempt in the cohort" in page
+    # An attempt outside the cohort is not offered here.
+    Taker(client).start()
+    page = client.get(f"/c/{TOKEN}").data.decode()
+    assert page.count("Continue where you left off") == 1

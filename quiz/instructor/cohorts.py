@@ -72,6 +72,13 @@ def qr_svg(url: str) -> Markup:
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{QR_LABEL}" ', 1))
 
 
+def _adaptive_on() -> bool:
+    """Whether the bank's adaptive mode is on, without which an adaptive cohort's attempts
+    get the fixed form (``taker.attempt.begin``)."""
+    bank = current_bank()
+    return bool(bank and bank.settings.adaptive.enabled)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -102,6 +109,7 @@ def _list_page(form: dict[str, str] | None = None, error: str = "", **context: A
         admin=owner is None,
         now=_now(),
         form=form or {"mode": "assessment"},
+        adaptive_on=_adaptive_on(),
         error=error,
         modes=MODES,
         **context,
@@ -157,15 +165,17 @@ GROUP_INTERVAL = "90% interval of the group's mean, given each member's measurem
 def cohort_results(cohort: Cohort) -> dict[str, Any]:
     """What the cohort's page shows of its results (``quiz.cohort_report`` says which
     attempts count for what): ``members`` (Member, with its latest attempt's verdict text
-    and overall interval), ``mix`` (verdict_mix of the members' latest judged attempts),
-    ``settled`` (how many of those verdicts are settled), ``judged`` (how many there are),
+    and overall interval), ``finished`` (members with a finished attempt), ``judged`` (how
+    many of their latest finished attempts have a verdict), ``mix`` (verdict_mix of those
+    latest finished attempts), ``settled`` (how many of their verdicts are settled),
     ``areas`` (AreaMean with the area's name, the band of its mean and how many members'
     scores fall in each band), ``chart``, ``weakest`` (area name, [(MissedQuestion,
     question, facility among all takers or None)]), ``comparison`` (Comparison with its
     scope's name; [] while ``reference_n`` is below ``needed``)."""
     db, bank = store(), current_bank()
     rows = db.cohort_attempts(cohort.id)
-    group = cohort_report.latest_judged(rows)
+    latest = cohort_report.latest_finished(rows)
+    group = [row for row in latest if cohort_report.judged(row)]
     dimensions = list(bank.dimensions) if bank else []
     names = {d.id: d.name for d in dimensions}
     means = cohort_report.area_means(group, [d.id for d in dimensions])
@@ -207,23 +217,20 @@ def cohort_results(cohort: Cohort) -> dict[str, Any]:
     )
     questions = bank.by_id if bank else {}
     facility = {q.id: s.facility for q, s in current_item_stats(db, bank)}
-    counts: dict[str | None, int] = {}
-    for row in group:
-        counts[row["verdict"]] = counts.get(row["verdict"], 0) + 1
-    if unjudged := cohort_report.not_judged(rows):
-        counts[None] = unjudged
+    counts = Counter(row["verdict"] if cohort_report.judged(row) else None for row in latest)
+    first = cohort_report.first_assessments(rows)
     scopes = ["", *names]
     bins = {scope: db.first_score_bins(scope or None) for scope in scopes}
     reference_n = sum(n for _, n in bins[""])
     comparison = (
-        cohort_report.compare(cohort_report.first_judged_assessments(rows), scopes, bins)
-        if reference_n >= MIN_FOR_PERCENTILES
-        else []
+        cohort_report.compare(first, scopes, bins) if reference_n >= MIN_FOR_PERCENTILES else []
     )
+    assessed = {row["taker"] for row in rows if row["mode"] == "assessment" and row["finished_at"]}
     return {
         "members": [_member(m, bank) for m in cohort_report.members(rows)],
         "mix": cohort_report.verdict_mix(list(counts.items()), bank),
         "settled": cohort_report.settled_count(group),
+        "finished": len(latest),
         "judged": len(group),
         "areas": areas,
         "chart": chart,
@@ -236,16 +243,18 @@ def cohort_results(cohort: Cohort) -> dict[str, Any]:
         ],
         "comparison": [(names.get(c.scope, "Overall"), c) for c in comparison],
         "reference_n": reference_n,
+        "compared": len(first),
+        "assessed": len(assessed),
         "needed": MIN_FOR_PERCENTILES,
     }
 
 
 def _member(member: cohort_report.Member, bank: Bank | None) -> dict[str, Any]:
-    """A row of the members' table: the member, their latest attempt's verdict in words
-    and overall score with its interval (0..1). An unsettled verdict says which verdicts
-    the answers leave open, as the taker's report does (against the current bank's
-    verdicts, when they still hold the one given)."""
-    latest = member.latest
+    """A row of the members' table: the member, the attempt it shows (``Member.shown``),
+    its verdict in words and overall score with its interval (0..1). An unsettled verdict
+    says which verdicts the answers leave open, as the taker's report does (against the
+    current bank's verdicts, when they still hold the one given)."""
+    latest = member.shown
     scores = Scores.from_summary(latest["measurement"]) if latest["measurement"] else None
     scheme = bank.scheme if bank else None
     labels = {v.id: v.label for v in scheme.verdicts} if scheme else {}
@@ -261,7 +270,7 @@ def _member(member: cohort_report.Member, bank: Bank | None) -> dict[str, Any]:
             )
     return {
         "member": member,
-        "latest": latest,
+        "attempt": latest,
         "verdict": verdict,
         "overall": scores.overall if scores else None,
     }
@@ -276,6 +285,7 @@ def _cohort_page(
         status=422 if error else 200,
         cohort=cohort,
         **cohort_results(cohort),
+        adaptive_on=_adaptive_on(),
         status_text=cohort.status(_now()),
         invitation=url,
         qr=qr_svg(url),

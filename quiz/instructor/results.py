@@ -44,13 +44,18 @@ def _cohort() -> dict[str, Any] | None:
     text = request.args.get("cohort", "")
     if not text:
         return None
-    # Digits only, and few enough for SQLite's 64-bit integers.
-    found = (
-        store().cohort(int(text), cohort_owner()) if re.fullmatch(r"[0-9]{1,18}", text) else None
-    )
+    found = _visible_cohort(text)
     if found is None:
         abort(404, MISSING)
     return found
+
+
+def _visible_cohort(text: str) -> dict[str, Any] | None:
+    """The cohort whose id is ``text``, if this instructor may see it; else None."""
+    # Digits only, and few enough for SQLite's 64-bit integers.
+    if not re.fullmatch(r"[0-9]{1,18}", text):
+        return None
+    return store().cohort(int(text), cohort_owner())
 
 
 def _cohorts() -> list[tuple[int, str]]:
@@ -134,8 +139,12 @@ LIST_KEYS = ("status", "verdict", "since", "until", "cohort", "sort", "order", "
 
 
 def _listing() -> dict[str, str]:
-    """The results list's query of this request (``LIST_KEYS`` only, each value cut short)."""
-    return {key: request.args[key][:64] for key in LIST_KEYS if request.args.get(key)}
+    """The results list's query of this request (``LIST_KEYS`` only, each value cut short;
+    a cohort only if this instructor may see it, so that the way back never leads to a 404)."""
+    listing = {key: request.args[key][:64] for key in LIST_KEYS if request.args.get(key)}
+    if "cohort" in listing and _visible_cohort(listing["cohort"]) is None:
+        del listing["cohort"]
+    return listing
 
 
 @bp.get("/attempts/<int:attempt_id>")
@@ -268,6 +277,7 @@ def attempts_csv() -> Response:
     filters = _filters(cohort)
     areas = [d.id for d in current_bank().dimensions]
     verdicts = dict(_verdicts())
+    names = {row["id"]: row["name"] for row in store().cohorts(cohort_owner())}
 
     def rows(db: Store) -> Iterator[list[Any]]:
         for (
@@ -281,7 +291,7 @@ def attempts_csv() -> Response:
             answered,
             total,
             mode,
-            cohort_name,
+            cohort_id,
         ) in db.iter_attempt_rows(filters):
             scores = json.loads(scores) if scores else {}
             yield [
@@ -295,7 +305,8 @@ def attempts_csv() -> Response:
                 answered,
                 total,
                 mode,
-                csv_cell(cohort_name or ""),
+                # Only the cohorts this instructor may see are named: another's is private.
+                csv_cell(names.get(cohort_id, "")),
             ]
 
     header = [

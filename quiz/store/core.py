@@ -689,8 +689,9 @@ class Store:
         """The taker's attempts in progress, newest first."""
         return list(
             self.db.query(
-                f"SELECT token, position, started_at, updated_at, {_TOTAL}, {_ANSWERED} "
-                "FROM attempts WHERE taker = ? AND finished_at IS NULL ORDER BY id DESC",
+                f"SELECT token, position, started_at, updated_at, cohort_id, {_TOTAL}, "
+                f"{_ANSWERED} FROM attempts WHERE taker = ? AND finished_at IS NULL "
+                "ORDER BY id DESC",
                 [taker],
             )
         )
@@ -791,12 +792,13 @@ class Store:
                     f"(SELECT a.id FROM attempts AS a WHERE {stale})",
                     [before],
                 )
-                self.db.execute(
-                    "DELETE FROM cohort_visits WHERE taker IN "
-                    "(SELECT key FROM takers WHERE seen_at < ?)",
-                    [before],
-                )
                 self.db.execute("DELETE FROM takers WHERE seen_at < ?", [before])
+            # Most visitors never start, so are not takers whose data the lines above
+            # delete: their visits go once as old as the retention allows.
+            self.db.execute(
+                "DELETE FROM cohort_visits WHERE at < ? AND taker NOT IN (SELECT key FROM takers)",
+                [before],
+            )
         return count
 
     def purge_empty(self, before: str) -> int:
@@ -936,12 +938,13 @@ class Store:
     def cohort_attempts(self, cohort_id: int) -> list[dict[str, Any]]:
         """Every attempt in the cohort, oldest first: id, taker, display_name, mode,
         started_at, finished_at, verdict, overall (0..1), measurement (decoded, {} until
-        finished), total and answered (questions)."""
+        finished), first (1 if it is its taker's first finished assessment, the one
+        percentiles count), total and answered (questions)."""
         return [
             _decoded(row)
             for row in self.db.query(
                 "SELECT id, taker, display_name, mode, started_at, finished_at, verdict, "
-                f"overall, measurement, {_TOTAL}, {_ANSWERED} FROM attempts "
+                f"overall, measurement, first, {_TOTAL}, {_ANSWERED} FROM attempts "
                 "WHERE cohort_id = ? ORDER BY id",
                 [cohort_id],
             )
@@ -1006,12 +1009,23 @@ class Store:
         ).fetchone()
         return row[0] if row else None
 
-    def remove_instructor(self, username: str) -> bool:
-        """Delete an account (its sessions end with it); False if there was none."""
+    def remove_instructor(self, username: str) -> int | None:
+        """Delete an account (its sessions end with it) and its cohorts, whose attempts stay
+        their takers', no longer in any cohort: the people who agreed to share with the
+        cohort's instructor share with no one else, and an account made later under the
+        same name inherits nothing. Returns how many cohorts went; None if there was no
+        account."""
         with self.transaction():
-            return bool(
-                self.db.execute("DELETE FROM instructors WHERE username = ?", [username]).rowcount
+            if not self.db.execute(
+                "DELETE FROM instructors WHERE username = ?", [username]
+            ).rowcount:
+                return None
+            self.db.execute(
+                "UPDATE attempts SET cohort_id = NULL, cohort_consent_at = NULL "
+                "WHERE cohort_id IN (SELECT id FROM cohorts WHERE owner = ?)",
+                [username],
             )
+            return self.db.execute("DELETE FROM cohorts WHERE owner = ?", [username]).rowcount
 
     def session_state(
         self, username: str, session_id: str | None = None
@@ -1207,14 +1221,12 @@ class Store:
         ).fetchall()
 
     def iter_attempt_rows(self, filters: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
-        """Every matching attempt with its area scores and last its cohort's name (None
+        """Every matching attempt with its area scores and last its cohort's id (None
         outside any), one at a time (for streaming)."""
         where, params = self._attempt_filter(filters)
         yield from self.db.execute(
             "SELECT id, display_name, started_at, finished_at, verdict, overall, "
-            f"{_AREAS}, {_ANSWERED}, {_TOTAL}, mode, "
-            "(SELECT name FROM cohorts WHERE cohorts.id = attempts.cohort_id) AS cohort "
-            f"FROM attempts {where} ORDER BY id",
+            f"{_AREAS}, {_ANSWERED}, {_TOTAL}, mode, cohort_id FROM attempts {where} ORDER BY id",
             params,
         )
 

@@ -7,15 +7,16 @@ with one checkbox, or takes the assessment on their own instead.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, current_app, request, session
 
 from .. import cohorts
 from ..cohorts import Cohort
 from ..store import StorageUnavailable
 from ..web import current_bank, render, store
-from . import bp, taker_id
+from . import bp
 from .attempt import begin, length_and_duration
 
 NO_COHORT = (
@@ -47,8 +48,14 @@ def _page(cohort: Cohort, status: int = 200, error: str | None = None) -> Respon
     adaptive_form = bool(
         bank and bank.settings.adaptive.enabled and cohort.mode == "assessment" and cohort.adaptive
     )
+    in_progress = (
+        [a for a in store().open_attempts(session["taker"]) if a["cohort_id"] == cohort.id]
+        if session.get("taker")
+        else []
+    )
     return render(
         "invitation.html",
+        in_progress=in_progress,
         status=status,
         cohort=cohort,
         open=cohort.is_open(now),
@@ -64,8 +71,12 @@ def _page(cohort: Cohort, status: int = 200, error: str | None = None) -> Respon
 @bp.get("/c/<token>")
 def invitation(token: str) -> Response:
     cohort = _cohort(token)
+    # The visit is counted against this browser's taker id, but a new visitor's id lives
+    # in a cookie that ends with the browser session until they start (taker_id makes it
+    # last): opening a link agrees to nothing.
+    visitor = session.get("taker") or session.setdefault("taker", secrets.token_urlsafe(16))
     try:
-        store().record_cohort_visit(cohort.id, taker_id())
+        store().record_cohort_visit(cohort.id, visitor)
     except StorageUnavailable as exc:
         # The count only informs the instructor: show the invitation anyway.
         current_app.logger.warning("cannot record a cohort visit: %s", exc)

@@ -158,7 +158,11 @@ def _seed(server: LiveServer) -> int:
         store.add_finished_attempts(bank.scheme_version, demo_attempts(bank, 40, seed=3))
         store.set_instructor("ann", hash_password(PASSWORD))
         cohort = store.create_cohort(
-            "ann", "Spring 2027 intake", COHORT_TOKEN, description="The May bootcamp"
+            "ann",
+            # One long word: a name must wrap on a phone, not widen the page.
+            "Kundenbetreuungsteamleiterausbildung_Frühjahr_2027",
+            COHORT_TOKEN,
+            description="The May bootcamp",
         )
         with store.transaction():
             store.db.execute(
