@@ -7,7 +7,10 @@ as an instructor and measures:
 - the item analysis page (``/instructor/statistics``),
 - the results list (first page, a filtered and sorted page, a deep page),
 - the CSV exports of attempts and of responses, read as a stream, with the
-  worker's peak resident memory before and after.
+  worker's peak resident memory before and after;
+- a cohort of ``--cohort`` of those attempts (1,000 by default, each its own member):
+  its page with its results, its item statistics (computed when asked, not kept),
+  the results list and the attempts export filtered to it.
 
     make bench-scale                                  # 100,000 attempts
     make bench-scale SCALE_ARGS="--attempts 10000"
@@ -71,11 +74,36 @@ def stream(session: requests.Session, url: str) -> tuple[float, int, int]:
     return time.perf_counter() - started, size, lines
 
 
+def make_cohort(database: Path, size: int) -> int:
+    """A new cohort of instructor 'bench' holding the ``size`` newest finished attempts (taken
+    from any earlier run's cohort), as if their takers had come through its link; returns
+    its id."""
+    from quiz.cohorts import new_token
+    from quiz.store import Store
+
+    store = Store(database)
+    try:
+        store.migrate()
+        cohort = store.create_cohort("bench", "Bench cohort", new_token())
+        with store.transaction():
+            store.db.execute(
+                "UPDATE attempts SET cohort_id = ? WHERE id IN (SELECT id FROM attempts "
+                "WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT ?)",
+                [cohort, size],
+            )
+        return cohort
+    finally:
+        store.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--attempts", type=int, default=100_000)
     parser.add_argument("--database", type=Path, help="an already seeded database to use")
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument(
+        "--cohort", type=int, default=1000, help="attempts put in one cohort (0: none)"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="quiz-scale-"))
@@ -108,6 +136,7 @@ def main() -> None:
         )
         if made.returncode == 0:
             break
+    cohort = make_cohort(database, args.cohort) if args.cohort else None
     size_mb = database.stat().st_size / 1e6
     server = subprocess.Popen(
         [
@@ -153,6 +182,15 @@ def main() -> None:
                 "/instructor/results?verdict=good-fit&status=finished&sort=overall&order=desc",
             ),
             ("results, page 1,000", "/instructor/results?page=1000"),
+            *(
+                [
+                    (f"a cohort's page ({args.cohort:,} members)", f"/instructor/cohorts/{cohort}"),
+                    ("the cohort's item statistics", f"/instructor/statistics?cohort={cohort}"),
+                    ("results of the cohort", f"/instructor/results?cohort={cohort}"),
+                ]
+                if cohort
+                else []
+            ),
         ]:
             median, worst, size = timed(session, base + path)
             rows.append((label, path, median, worst, size))
@@ -161,6 +199,16 @@ def main() -> None:
         for label, path in [
             ("attempts.csv", "/instructor/results/attempts.csv"),
             ("responses.csv", "/instructor/results/responses.csv"),
+            *(
+                [
+                    (
+                        "attempts.csv of the cohort",
+                        f"/instructor/results/attempts.csv?cohort={cohort}",
+                    )
+                ]
+                if cohort
+                else []
+            ),
         ]:
             seconds, size, lines = stream(session, base + path)
             exports.append((label, seconds, size, lines, peak_rss_mb(worker)))

@@ -4,7 +4,7 @@ it compares with all takers.
 
 Pure: no Flask, no SQL. It reads rows of ``Store.cohort_attempts`` (attempts with
 their stored measurement, :meth:`quiz.measurement.Measurement.summary`), marks of
-``Store.question_marks`` and bins of ``Store.first_score_bins``.
+``Store.question_tallies`` and bins of ``Store.first_score_bins``.
 
 Which attempts count (docs/measurement.md, "A cohort's results"):
 - the group's figures (verdict mix, area means, most-missed questions) count each
@@ -16,6 +16,8 @@ Which attempts count (docs/measurement.md, "A cohort's results"):
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import statistics
 from collections import defaultdict
@@ -172,55 +174,50 @@ class MissedQuestion:
 
 
 def most_missed(
-    marks: Iterable[tuple[int, str, str, float | None]],
-    areas: Iterable[str],
+    tallies: Iterable[tuple[str, str, int, int, int, float]],
     shown: int = MISSED_SHOWN,
     min_asked: int = 1,
 ) -> dict[str, list[MissedQuestion]]:
-    """For each of ``areas``, the ``shown`` questions the group did worst on: lowest
-    facility first, then the most people asked, then id. ``marks``: (attempt id, question
-    id, area, mark 0..1 or None if unanswered) from ``Store.question_marks``. Questions
-    nobody missed, or fewer than ``min_asked`` members had, are left out (attempts draw
-    their questions from pools, so in a small group most questions reach one member, and
-    one member's miss says little of the group)."""
-    wanted = set(areas)
-    tally: dict[tuple[str, str], list[float | None]] = defaultdict(list)
-    for _attempt, question, area, mark in marks:
-        if area in wanted:
-            tally[(area, question)].append(mark)
-    out: dict[str, list[MissedQuestion]] = {area: [] for area in wanted}
-    for (area, question), got in tally.items():
-        missed = sum(1 for m in got if m is None or m < 1)
-        if missed and len(got) >= min_asked:
-            out[area].append(
-                MissedQuestion(
-                    question,
-                    area,
-                    len(got),
-                    missed,
-                    sum(1 for m in got if m is None),
-                    math.fsum(m or 0.0 for m in got) / len(got),
-                )
-            )
-    for area in out:
-        out[area] = sorted(out[area], key=lambda q: (q.facility, -q.asked, q.question))[:shown]
-    return out
+    """For each area of ``tallies``, the ``shown`` questions the group did worst on:
+    lowest facility first, then the most people asked, then id. ``tallies``: (question
+    id, area, how many had it, missed it, left it unanswered, sum of marks 0..1) from
+    ``Store.question_tallies``. Questions nobody missed, or fewer than ``min_asked``
+    members had, are left out (attempts draw their questions from pools, so in a small
+    group most questions reach one member, and one member's miss says little of the
+    group)."""
+    out: dict[str, list[MissedQuestion]] = defaultdict(list)
+    for question, area, asked, missed, unanswered, marks in tallies:
+        found = out[area]  # an area whose questions nobody missed stays, empty
+        if missed and asked >= min_asked:
+            found.append(MissedQuestion(question, area, asked, missed, unanswered, marks / asked))
+    return {
+        area: sorted(found, key=lambda q: (q.facility, -q.asked, q.question))[:shown]
+        for area, found in out.items()
+    }
+
+
+class Reference:
+    """All takers' first attempts in one scope, from ``Store.first_score_bins`` ((score,
+    count), lowest first), ready to rank many scores: each in O(log bins)."""
+
+    def __init__(self, bins: Sequence[tuple[float, int]]):
+        self.keys = [round(value * 1000) for value, _ in bins]
+        self.counts = [count for _, count in bins]
+        self.below = list(itertools.accumulate(self.counts, initial=0))
+        self.total = self.below[-1]
+
+    def counts_of(self, score: float) -> tuple[int, int, int]:
+        """(below, equal, all) of ``score``, compared to a tenth of a percent as
+        ``Store.percentile_counts`` compares (SQLite's round(), half away from zero)."""
+        at = math.floor(score * 1000 + 0.5)
+        index = bisect.bisect_left(self.keys, at)
+        equal = self.counts[index] if index < len(self.keys) and self.keys[index] == at else 0
+        return self.below[index], equal, self.total
 
 
 def counts_in(bins: Sequence[tuple[float, int]], score: float) -> tuple[int, int, int]:
-    """(below, equal, all) of ``score`` among ``bins`` ((score, count) of
-    ``Store.first_score_bins``), compared to a tenth of a percent as
-    ``Store.percentile_counts`` compares (SQLite's round(), half away from zero)."""
-    at = math.floor(score * 1000 + 0.5)
-    below = equal = total = 0
-    for value, count in bins:
-        bin_ = round(value * 1000)
-        total += count
-        if bin_ < at:
-            below += count
-        elif bin_ == at:
-            equal += count
-    return below, equal, total
+    """(below, equal, all) of ``score`` among ``bins``: :meth:`Reference.counts_of`."""
+    return Reference(bins).counts_of(score)
 
 
 @dataclass(frozen=True)
@@ -241,7 +238,7 @@ def compare(
     rows: Sequence[Row], scopes: Sequence[str], bins: Mapping[str, Sequence[tuple[float, int]]]
 ) -> list[Comparison]:
     """The cohort's ``rows`` (each member's first finished assessment:
-    :func:`first_judged_assessments`) against all takers' first attempts (``bins`` by
+    :func:`first_assessments`) against all takers' first attempts (``bins`` by
     scope, '' for the overall score), for each of ``scopes`` both sides have scores.
 
     The percentile rank counts ties as half (:func:`quiz.report.percentile_rank`); the
@@ -256,7 +253,8 @@ def compare(
         ]
         if not scores or not reference:
             continue
-        total = sum(count for _, count in reference)
+        ranks = Reference(reference)
+        total = ranks.total
         middle = _median_of_bins(reference, total)
         out.append(
             Comparison(
@@ -265,7 +263,7 @@ def compare(
                 statistics.median(scores),
                 total,
                 middle,
-                statistics.median(percentile_rank(*counts_in(reference, s)) for s in scores),
+                statistics.median(percentile_rank(*ranks.counts_of(s)) for s in scores),
                 sum(1 for s in scores if s > middle),
             )
         )

@@ -92,18 +92,15 @@ def test_an_areas_mean_has_the_interval_of_a_mean_of_independent_errors():
 
 
 def test_the_questions_missed_most_come_first_per_area():
-    marks = [
-        (1, "q-easy", "tech", 1.0),
-        (2, "q-easy", "tech", 1.0),
-        (1, "q-hard", "tech", 0.0),
-        (2, "q-hard", "tech", None),  # unanswered counts as missed, mark 0
-        (1, "q-half", "tech", 0.5),
-        (2, "q-half", "tech", 1.0),
-        (1, "q-one", "tech", 0.0),  # as low as q-hard, but fewer had it
-        (1, "q-biz", "biz", 0.0),
+    tallies = [  # question, area, had it, missed it, left it unanswered, sum of marks
+        ("q-easy", "tech", 2, 0, 0, 2.0),
+        ("q-hard", "tech", 2, 2, 1, 0.0),
+        ("q-half", "tech", 2, 1, 0, 1.5),
+        ("q-one", "tech", 1, 1, 0, 0.0),  # as low as q-hard, but fewer had it
+        ("q-fine", "biz", 3, 0, 0, 3.0),
     ]
-    missed = cohort_report.most_missed(marks, ["tech"], shown=2)
-    assert list(missed) == ["tech"]
+    missed = cohort_report.most_missed(tallies, shown=2)
+    assert missed["biz"] == []  # nobody missed its question
     hard, one = missed["tech"]
     assert (hard.question, hard.asked, hard.missed, hard.unanswered, hard.facility) == (
         "q-hard",
@@ -113,15 +110,13 @@ def test_the_questions_missed_most_come_first_per_area():
         0.0,
     )
     assert one.question == "q-one"
-    assert [q.question for q in cohort_report.most_missed(marks, ["tech"])["tech"]] == [
+    assert [q.question for q in cohort_report.most_missed(tallies)["tech"]] == [
         "q-hard",
         "q-one",
         "q-half",  # q-easy: nobody missed it
     ]
     # Only questions at least two members had: q-one (one member) drops out.
-    assert [
-        q.question for q in cohort_report.most_missed(marks, ["tech"], min_asked=2)["tech"]
-    ] == [
+    assert [q.question for q in cohort_report.most_missed(tallies, min_asked=2)["tech"]] == [
         "q-hard",
         "q-half",
     ]

@@ -5,10 +5,13 @@ latest result linked to its report, and the comparison with all takers."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 
-from quiz import cohort_report
+from quiz import attempts, cohort_report
+from quiz.bank import version_hash
+from quiz.draw import draw
 from quiz.store import Store
 
 from .helpers import log_in
@@ -34,6 +37,22 @@ def make_cohort(app, mode="assessment", owner="ann") -> int:
 
 def text(html: bytes) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html.decode()).split())
+
+
+def unanswered(app, taker: str, cohort: int) -> int:
+    """A finished attempt in the cohort without a single answer (so without a verdict)."""
+    bank = app.extensions["quiz.bank"].current()
+    token = uuid.uuid4().hex
+    body = bank.scheme.body()
+    s = opened(app)
+    try:
+        attempt_id = s.create_attempt(
+            token, taker, (version_hash(body), body), draw(bank, token), cohort_id=cohort
+        )
+        attempts.finish(s, attempts.load(s, token), bank)
+    finally:
+        s.close()
+    return attempt_id
 
 
 def test_an_empty_cohort_says_what_will_appear(app, teacher):
@@ -156,24 +175,37 @@ def test_a_member_who_took_it_alone_first_is_left_out_of_the_comparison(app, tea
 def test_a_member_whose_latest_attempt_has_no_verdict_counts_only_among_verdicts(app, teacher):
     cohort = make_cohort(app)
     seed(app, [0.8], cohort_id=cohort, takers=["zed"], name="Zed")
-    s = opened(app)
-    try:
-        bank = app.extensions["quiz.bank"].current()
-        token = "n" * 32
-        from quiz import attempts
-        from quiz.bank import version_hash
-        from quiz.draw import draw
-
-        body = bank.scheme.body()
-        s.create_attempt(
-            token, "zed", (version_hash(body), body), draw(bank, token), cohort_id=cohort
-        )
-        attempts.finish(s, attempts.load(s, token), bank)  # no answers: no verdict
-    finally:
-        s.close()
+    unanswered(app, "zed", cohort)  # later, without a verdict
     html = teacher.get(f"/instructor/cohorts/{cohort}").data.decode()
     page = text(html.encode())
     assert "latest finished attempt: 1 member, 1 of them without a verdict" in page
     mix = re.search(r'<table class="compact verdict-mix">.*?</table>', html, re.S)[0]
     assert "Not enough answers" in mix and "Each area" not in page
     assert re.search(r">Zed</a></th>\s*<td>Not enough answers</td>", html)
+
+
+def test_the_stores_question_tallies_count_what_the_attempts_hold(app):
+    cohort = make_cohort(app)
+    seed(app, [0.2, 0.5, 0.9], cohort_id=cohort)
+    unanswered(app, "someone", cohort)
+    s = opened(app)
+    try:
+        ids = [r["id"] for r in s.cohort_attempts(cohort)]
+        del ids[1]  # not the second: the tallies are of the attempts asked for
+        tallies = s.question_tallies(ids, ["technical", "business"])
+        expected = {}
+        for attempt_id in ids:
+            for item in s.items(attempt_id):
+                body, mark = item["body"], item["score"]
+                if body["area"] not in ("technical", "business") or not body.get("weight"):
+                    continue
+                got = expected.setdefault((body["id"], body["area"]), [0, 0, 0, 0.0])
+                got[0] += 1
+                got[1] += mark is None or mark < 1
+                got[2] += mark is None
+                got[3] += mark or 0.0
+    finally:
+        s.close()
+    assert {(q, a): [n, m, u, pytest.approx(x)] for q, a, n, m, u, x in tallies} == expected
+    assert expected  # the seeded attempts had questions of both areas
+    assert sum(u for *_, u, _ in tallies) > 0  # and the last one left them unanswered

@@ -600,3 +600,32 @@ def test_a_constant_item_through_the_store(store, weight):
     assert test.sem == pytest.approx(math.sqrt(5 / 3) * math.sqrt(1 / 3) / (3 + weight))
     # The scores (3, 2, 1, 0 + 2/3 weight) / (3 + weight) are symmetric: skewness 0.
     assert test.skewness == pytest.approx(0.0, abs=1e-9)
+
+
+def test_each_version_keeps_its_weight_as_its_json_says(tmp_path):
+    """Migration 14: the weight read once from the body, for versions kept before it and
+    after (a trigger); a body that is not valid JSON (a NaN kept before the bank refused
+    them) has none, as aggregates.WEIGHT reads it."""
+    path = tmp_path / "old.db"
+    old = Store(path)
+    old.migrate(13)
+    stamp = "2026-01-01T00:00:00+00:00"
+    for hash_, body in (("h1", '{"weight": 2}'), ("h2", '{"weight": NaN}'), ("h3", "{}")):
+        old.db.execute(
+            "INSERT INTO question_versions (hash, question_id, type, area, body, created_at) "
+            "VALUES (?, 'q', 'single', 'tech', ?, ?)",
+            [hash_, body, stamp],
+        )
+    old.close()
+    store = Store(path)
+    try:
+        store.migrate()
+        store.db.execute(
+            "INSERT INTO question_versions (hash, question_id, type, area, body, created_at) "
+            "VALUES ('h4', 'q', 'single', 'tech', '{\"weight\": 0.5}', ?)",
+            [stamp],
+        )
+        weights = dict(store.db.execute("SELECT hash, weight FROM question_versions"))
+    finally:
+        store.close()
+    assert weights == {"h1": 2, "h2": None, "h3": None, "h4": 0.5}

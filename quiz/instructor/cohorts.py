@@ -211,8 +211,7 @@ def cohort_results(cohort: Cohort) -> dict[str, Any]:
     )
     weakest = cohort_report.weakest(means)
     missed = cohort_report.most_missed(
-        db.question_marks([r["id"] for r in group]),
-        [m.area for m in weakest],
+        db.question_tallies([r["id"] for r in group], [m.area for m in weakest]),
         min_asked=min(2, len(group)),
     )
     questions = bank.by_id if bank else {}
@@ -237,7 +236,10 @@ def cohort_results(cohort: Cohort) -> dict[str, Any]:
         "weakest": [
             (
                 names[m.area],
-                [(q, questions.get(q.question), facility.get(q.question)) for q in missed[m.area]],
+                [
+                    (q, questions.get(q.question), facility.get(q.question))
+                    for q in missed.get(m.area, [])
+                ],
             )
             for m in weakest
         ],

@@ -18,6 +18,9 @@ import sqlite_utils
 # none, so counts as unscored, as ``attempts.question_of`` rebuilds it in Python;
 # json_extract alone would stop the query with "malformed JSON".
 WEIGHT = "(CASE WHEN json_valid(v.body) THEN json_extract(v.body, '$.weight') END)"
+# The same, as migration 14 keeps it in a column: what queries of a schema at version 14
+# or later read (WEIGHT stays for the migrations before it and the running sums).
+KEPT_WEIGHT = "v.weight"
 
 # The tables the statistics are kept in, rebuilt whole by backfill_statistics.
 STATISTICS_TABLES = ("item_sums", "form_item_sums", "form_area_sums", "option_counts")
@@ -141,7 +144,9 @@ _COLUMNS = {
 }
 
 
-def _select(table: str, where: str, params: list[Any], sign: int) -> tuple[str, list[Any]]:
+def _select(
+    table: str, where: str, params: list[Any], sign: int, weight: str = WEIGHT
+) -> tuple[str, list[Any]]:
     """The SELECT of ``table``'s rows (``_SELECTS``) for the finished attempts matching
     ``where``, each count and sum times ``sign``, and its parameters."""
     if table == "option_counts":
@@ -152,7 +157,7 @@ def _select(table: str, where: str, params: list[Any], sign: int) -> tuple[str, 
             option="j.value", join=", json_each(r.answer) AS j", kind="multiple", where=where
         )
         return _SELECTS[table].format(sign=sign, single=single, several=several), params * 2
-    marks = _MARKS_OF.format(where=where, weight=WEIGHT)
+    marks = _MARKS_OF.format(where=where, weight=weight)
     return marks + _SELECTS[table].format(sign=sign), params
 
 
@@ -173,7 +178,7 @@ def sums(
     """The rows ``table`` (one of STATISTICS_TABLES) would hold if it were kept for the
     finished attempts matching ``where`` alone, as dicts of its columns; computed now from
     the marks, for a subset of attempts (a cohort) too small to need running sums."""
-    select, args = _select(table, where, params, +1)
+    select, args = _select(table, where, params, +1, KEPT_WEIGHT)
     return list(db.query(select, args))
 
 

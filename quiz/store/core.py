@@ -950,22 +950,27 @@ class Store:
             )
         ]
 
-    def question_marks(
-        self, attempt_ids: list[int]
-    ) -> Iterator[tuple[int, str, str, float | None]]:
-        """(attempt id, question id, area, mark 0..1 or None if unanswered) of each scored
-        question of the given attempts (the weight decides, as in the statistics)."""
-        for chunk in range(0, len(attempt_ids), 500):
-            part = attempt_ids[chunk : chunk + 500]
-            yield from self.db.execute(
-                "SELECT i.attempt_id, v.question_id, v.area, r.score FROM attempt_items AS i "
-                "JOIN question_versions AS v ON v.hash = i.version_hash "
-                "LEFT JOIN responses AS r "
-                "ON r.attempt_id = i.attempt_id AND r.position = i.position "
-                f"WHERE i.attempt_id IN ({','.join('?' * len(part))}) "
-                f"AND {aggregates.WEIGHT} > 0",
-                part,
-            )
+    def question_tallies(
+        self, attempt_ids: list[int], areas: list[str]
+    ) -> list[tuple[str, str, int, int, int, float]]:
+        """How the given attempts did on each scored question of ``areas`` (the weight
+        decides, as in the statistics): (question id, area, how many had it, did not earn
+        its full mark, left it unanswered, sum of marks 0..1, unanswered as 0)."""
+        if not attempt_ids or not areas:
+            return []
+        return self.db.execute(
+            "SELECT v.question_id, v.area, count(*), "
+            "count(*) FILTER (WHERE coalesce(r.score, 0) < 1), "
+            "count(*) FILTER (WHERE r.score IS NULL), coalesce(sum(r.score), 0) "
+            "FROM attempt_items AS i "
+            "JOIN question_versions AS v ON v.hash = i.version_hash "
+            "LEFT JOIN responses AS r "
+            "ON r.attempt_id = i.attempt_id AND r.position = i.position "
+            "WHERE i.attempt_id IN (SELECT value FROM json_each(?)) "
+            f"AND v.area IN (SELECT value FROM json_each(?)) AND {aggregates.KEPT_WEIGHT} > 0 "
+            "GROUP BY v.question_id, v.area",
+            [json.dumps(attempt_ids), json.dumps(areas)],
+        ).fetchall()
 
     # --- instructors -----------------------------------------------------------
 

@@ -305,6 +305,17 @@ MIGRATIONS: list[str | Callable[[sqlite_utils.Database], None]] = [
     CREATE INDEX attempts_cohort ON attempts(cohort_id, finished_at) WHERE cohort_id IS NOT NULL;
     ALTER TABLE instructors ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0;
     """,
+    # 14: each version's weight in a column, read from its JSON once when it is kept, so
+    # that a cohort's statistics, computed when asked, do not read it from the JSON of
+    # every mark (a 1,000-attempt cohort's item analysis: 56,000 reads a pass).
+    f"""
+    ALTER TABLE question_versions ADD COLUMN weight REAL;
+    UPDATE question_versions SET weight = {WEIGHT.replace("v.body", "body")};
+    CREATE TRIGGER question_versions_weight AFTER INSERT ON question_versions BEGIN
+        UPDATE question_versions SET weight = {WEIGHT.replace("v.body", "NEW.body")}
+        WHERE hash = NEW.hash;
+    END;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
