@@ -215,11 +215,6 @@ class Reference:
         return self.below[index], equal, self.total
 
 
-def counts_in(bins: Sequence[tuple[float, int]], score: float) -> tuple[int, int, int]:
-    """(below, equal, all) of ``score`` among ``bins``: :meth:`Reference.counts_of`."""
-    return Reference(bins).counts_of(score)
-
-
 @dataclass(frozen=True)
 class Comparison:
     """One scope ('' overall, else an area id) of the cohort against all takers, 0..1
@@ -286,9 +281,9 @@ def _median_of_bins(bins: Sequence[tuple[float, int]], total: int) -> float:
 
 def verdict_mix(counts: list[tuple[str | None, int]], bank: Bank | None) -> dict[str, Any]:
     """``counts`` (verdict id or None, how many) as rows of a verdict mix (the dashboard's
-    last 30 days, a cohort's members): the bank's
-    verdicts in its order, then verdicts it no longer has (by id), then the attempts
-    without a verdict; each with its share of the total (0..1)."""
+    last 30 days, a cohort's members): the bank's verdicts in its order, then verdicts it
+    no longer has (by id), then the attempts without a verdict; each with its share of
+    the total (0..1)."""
     labels = {v.id: v.label for v in bank.scheme.verdicts} if bank else {}
     order = {vid: i for i, vid in enumerate(labels)}
     total = sum(n for _, n in counts)
