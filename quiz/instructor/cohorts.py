@@ -168,8 +168,8 @@ def cohort_results(cohort: Cohort) -> dict[str, Any]:
     and overall interval), ``finished`` (members with a finished attempt), ``judged`` (how
     many of their latest finished attempts have a verdict), ``mix`` (verdict_mix of those
     latest finished attempts), ``settled`` (how many of their verdicts are settled),
-    ``areas`` (AreaMean with the area's name, the band of its mean and how many members'
-    scores fall in each band), ``chart``, ``weakest`` (area name, [(MissedQuestion,
+    ``areas`` (AreaMean with the area's name, the band of its mean and (how many, band)
+    of the members' scores), ``chart``, ``weakest`` (area name, [(MissedQuestion,
     question, facility among all takers or None)]), ``comparison`` (Comparison with its
     scope's name; [] while ``reference_n`` is below ``needed``)."""
     db, bank = store(), current_bank()
@@ -185,7 +185,7 @@ def cohort_results(cohort: Cohort) -> dict[str, Any]:
             "mean": m,
             "name": names[m.area],
             "band": band(settings, m.mean),
-            "bands": Counter(band(settings, score) for score in m.scores),
+            "bands": _by_band([band(settings, score) for score in m.scores]),
         }
         for m in means
     ]
@@ -249,6 +249,11 @@ def cohort_results(cohort: Cohort) -> dict[str, Any]:
         "assessed": len(assessed),
         "needed": MIN_FOR_PERCENTILES,
     }
+
+
+def _by_band(bands: list[str]) -> list[tuple[int, str]]:
+    """(how many, band) of the bands that occur, strongest first."""
+    return [(bands.count(b), b) for b in ("strength", "adequate", "gap") if b in bands]
 
 
 def _member(member: cohort_report.Member, bank: Bank | None) -> dict[str, Any]:
