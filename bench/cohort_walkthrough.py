@@ -402,7 +402,7 @@ def read_cohort_page(walk: Walk, page: Page, expected: dict[str, str]) -> None:
     print(f"  Instructor tab marked as the current page: {figures['tab'] or 'none'}")
 
     problems = []
-    for key in ("Started", "Finished", "Members"):
+    for key in ("Attempts started", "Attempts finished", "Members"):
         if counts.get(key) != "3":
             problems.append(f"{key} is {counts.get(key)!r}, not 3")
     members = {row[0]: row for row in figures["members"]}

@@ -117,7 +117,7 @@ def test_the_page_has_the_invitation_link_and_its_qr_code(app, teacher):
     assert 'role="img"' in svg and 'aria-label="QR code of the invitation link"' in svg
     assert "<title>QR code of the invitation link</title>" in svg
     assert "style" not in svg and "script" not in svg  # the CSP allows neither inline
-    assert "Link opened" in page and "Started" in page and "Finished" in page
+    assert "Link opened" in page and "Attempts started" in page and "Attempts finished" in page
 
 
 def test_the_qr_code_encodes_the_invitation_link(app):

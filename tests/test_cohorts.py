@@ -224,3 +224,24 @@ def test_names_keep_what_people_write():
     assert cohorts.read_description("Line one\r\nLine two") == "Line one\r\nLine two"
     with pytest.raises(cohorts.CohortError, match="U\\+202E"):
         cohorts.read_description("\u202e")
+
+
+def test_a_deleted_cohorts_id_is_never_given_again(store):
+    """SQLite would give the largest deleted id to the next row: an old link, bookmark or
+    export named by it would then name another instructor's cohort."""
+    first = store.create_cohort("ann", "Ann's", "a" * 32)
+    newest = store.create_cohort("ann", "Ann's newest", "n" * 32)
+    store.record_cohort_visit(newest, "someone")
+    assert store.delete_cohort(newest, "ann")
+    assert not store.delete_cohort(newest, "ann")  # once
+    later = store.create_cohort("bob", "Bob's", "b" * 32)
+    assert later > newest > first
+    assert store.cohort(newest, None) is None and store.cohort_by_token("n" * 32) is None
+    assert [c["id"] for c in store.cohorts(None)] == [later, first]
+    assert not store.update_cohort(newest, None, name="Back?")
+    left = store.db.execute(
+        "SELECT name, description, token, deleted_at IS NOT NULL FROM cohorts WHERE id = ?",
+        [newest],
+    ).fetchone()
+    assert left == ("", "", f"deleted-{newest}", 1)  # its id and nothing of what it said
+    assert store.db.execute("SELECT count(*) FROM cohort_visits").fetchone() == (0,)

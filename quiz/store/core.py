@@ -853,10 +853,11 @@ class Store:
         """The cohorts of instructor ``owner`` (None: every cohort, for an administrator),
         newest first, each with its counts: visits (browsers that opened the link),
         started and finished attempts."""
-        where, params = ("WHERE c.owner = ?", [owner]) if owner is not None else ("", [])
+        where, params = ("AND c.owner = ?", [owner]) if owner is not None else ("", [])
         return list(
             self.db.query(
-                f"SELECT c.*, {self._COHORT_COUNTS} FROM cohorts AS c {where} "
+                f"SELECT c.*, {self._COHORT_COUNTS} FROM cohorts AS c "
+                f"WHERE c.deleted_at IS NULL {where} "
                 "ORDER BY c.created_at DESC, c.id DESC",
                 params,
             )
@@ -865,7 +866,9 @@ class Store:
     def cohort(self, cohort_id: int, owner: str | None) -> dict[str, Any] | None:
         """One cohort with its counts, if ``owner`` owns it (None: any owner); else None,
         so that another instructor's cohort looks like one that does not exist."""
-        where = "c.id = ?" + (" AND c.owner = ?" if owner is not None else "")
+        where = "c.id = ? AND c.deleted_at IS NULL" + (
+            " AND c.owner = ?" if owner is not None else ""
+        )
         params = [cohort_id] + ([owner] if owner is not None else [])
         return self._one(
             f"SELECT c.*, {self._COHORT_COUNTS} FROM cohorts AS c WHERE {where}", params
@@ -873,7 +876,7 @@ class Store:
 
     def cohort_by_token(self, token: str) -> dict[str, Any] | None:
         """The cohort an invitation link names, or None."""
-        return self._one("SELECT * FROM cohorts WHERE token = ?", [token])
+        return self._one("SELECT * FROM cohorts WHERE token = ? AND deleted_at IS NULL", [token])
 
     def update_cohort(self, cohort_id: int, owner: str | None, **changes: Any) -> bool:
         """Change a cohort's name, description, closes_at or closed_at (None reopens);
@@ -883,7 +886,7 @@ class Store:
         if not changes or set(changes) - allowed:
             raise ValueError(f"a cohort's changeable fields are {sorted(allowed)}")
         sets = ", ".join(f"{field} = ?" for field in changes)
-        where = "id = ?" + (" AND owner = ?" if owner is not None else "")
+        where = "id = ? AND deleted_at IS NULL" + (" AND owner = ?" if owner is not None else "")
         params = [*changes.values(), now(), cohort_id] + ([owner] if owner is not None else [])
         with self.transaction():
             return bool(
@@ -896,14 +899,32 @@ class Store:
         """Delete a cohort and its visits; its attempts stay their takers', no longer in
         any cohort. False if ``owner`` does not own it."""
         where = "id = ?" + (" AND owner = ?" if owner is not None else "")
-        params = [cohort_id] + ([owner] if owner is not None else [])
         with self.transaction():
-            self.db.execute(
-                "UPDATE attempts SET cohort_id = NULL, cohort_consent_at = NULL "
-                f"WHERE cohort_id IN (SELECT id FROM cohorts WHERE {where})",
-                params,
+            return bool(
+                self._retire_cohorts(where, [cohort_id, *([owner] if owner is not None else [])])
             )
-            return bool(self.db.execute(f"DELETE FROM cohorts WHERE {where}", params).rowcount)
+
+    def _retire_cohorts(self, where: str, params: list[Any]) -> int:
+        """Delete the cohorts matching ``where``: their attempts leave them, their visits
+        go, and each leaves only its id, owner and times (``deleted_at``), so that its id
+        is never given to a new cohort: an old link, bookmark or export's name never
+        names another. Returns how many; in the caller's transaction."""
+        live = f"({where}) AND deleted_at IS NULL"
+        self.db.execute(
+            "UPDATE attempts SET cohort_id = NULL, cohort_consent_at = NULL "
+            f"WHERE cohort_id IN (SELECT id FROM cohorts WHERE {live})",
+            params,
+        )
+        self.db.execute(
+            f"DELETE FROM cohort_visits WHERE cohort_id IN (SELECT id FROM cohorts WHERE {live})",
+            params,
+        )
+        stamp = now()
+        return self.db.execute(
+            "UPDATE cohorts SET name = '', description = '', token = 'deleted-' || id, "
+            f"closed_at = coalesce(closed_at, ?), deleted_at = ?, updated_at = ? WHERE {live}",
+            [stamp, stamp, stamp, *params],
+        ).rowcount
 
     def record_cohort_visit(self, cohort_id: int, taker: str) -> None:
         """A browser opened the cohort's invitation link (counted once per browser)."""
@@ -1025,12 +1046,7 @@ class Store:
                 "DELETE FROM instructors WHERE username = ?", [username]
             ).rowcount:
                 return None
-            self.db.execute(
-                "UPDATE attempts SET cohort_id = NULL, cohort_consent_at = NULL "
-                "WHERE cohort_id IN (SELECT id FROM cohorts WHERE owner = ?)",
-                [username],
-            )
-            return self.db.execute("DELETE FROM cohorts WHERE owner = ?", [username]).rowcount
+            return self._retire_cohorts("owner = ?", [username])
 
     def session_state(
         self, username: str, session_id: str | None = None

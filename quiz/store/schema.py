@@ -316,6 +316,11 @@ MIGRATIONS: list[str | Callable[[sqlite_utils.Database], None]] = [
         WHERE hash = NEW.hash;
     END;
     """,
+    # 15: a deleted cohort leaves its id behind (its row, emptied, with deleted_at), so
+    # that SQLite never gives the id to a new cohort, as it would the largest one deleted.
+    """
+    ALTER TABLE cohorts ADD COLUMN deleted_at TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
