@@ -224,7 +224,7 @@ class Comparison:
     n: int  # members' first finished assessments
     median: float
     reference_n: int  # every taker's first finished assessment (members included)
-    reference_median: float
+    reference_median: float  # of the scores to a tenth of a percent (the bins): show 0.1%
     percentile: float  # the middle member's percentile rank among all takers
     above: int  # members above all takers' median
 
@@ -259,7 +259,8 @@ def compare(
                 total,
                 middle,
                 statistics.median(percentile_rank(*ranks.counts_of(s)) for s in scores),
-                sum(1 for s in scores if s > middle),
+                # To a tenth of a percent, as the ranks and the bins the median comes from.
+                sum(1 for s in scores if math.floor(s * 1000 + 0.5) / 1000 > middle),
             )
         )
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import threading
 import time
@@ -402,6 +403,12 @@ def percent_label(fraction: float) -> str:
     return f"{percent(fraction)}%"
 
 
+def percent_tenth_label(fraction: float) -> str:
+    """A 0..1 score as a percentage to a tenth, rounded half up: 0.41475 is '41.5%'."""
+    tenths = math.floor(round(1000 * fraction, 9) + 0.5)
+    return f"{tenths // 10}.{tenths % 10}%"
+
+
 def _page_globals() -> dict[str, str]:
     config = current_app.config
     url = "/vendor/htmx.min.js" if config["HTMX_FILE"] else config["HTMX_URL"]
@@ -431,6 +438,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(markdown, "markdown")
     app.add_template_filter(markdown_inline, "markdown_inline")
     app.add_template_filter(percent_label, "percent")
+    app.add_template_filter(percent_tenth_label, "percent_tenth")
     app.add_template_filter(when, "when")
 
     if app.config["HTMX_FILE"]:

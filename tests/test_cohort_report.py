@@ -163,3 +163,12 @@ def test_the_comparison_takes_medians_and_the_middle_members_rank():
     assert overall.above == 2
     assert (tech.n, tech.median, tech.above) == (3, 0.5, 1)  # b and c keep the default 0.5
     assert cohort_report.compare(rows, ["biz"], {"": reference}) == []  # no reference
+
+
+def test_above_the_median_is_judged_to_a_tenth_of_a_percent_as_the_median_is_binned():
+    """All takers' median comes from 0.1% bins: a member at 41.49% is in the 41.5% bin,
+    level with a median of 41.5%, not above it (the exact median may be 41.48%)."""
+    reference = [(0.414, 10), (0.415, 1), (0.416, 10)]  # median: the 41.5% bin
+    rows = [attempt(1, "a", "x", overall=0.4149), attempt(2, "b", "x", overall=0.4156)]
+    (overall,) = cohort_report.compare(rows, [""], {"": reference})
+    assert overall.reference_median == 0.415 and overall.above == 1  # b only

@@ -224,7 +224,10 @@ def cohort_results(cohort: Cohort) -> dict[str, Any]:
     comparison = (
         cohort_report.compare(first, scopes, bins) if reference_n >= MIN_FOR_PERCENTILES else []
     )
-    assessed = {row["taker"] for row in rows if row["mode"] == "assessment" and row["finished_at"]}
+    # Members who finished an assessment with a verdict here: those the comparison could count.
+    assessed = {
+        row["taker"] for row in rows if row["mode"] == "assessment" and cohort_report.judged(row)
+    }
     return {
         "members": [_member(m, bank) for m in cohort_report.members(rows)],
         "mix": cohort_report.verdict_mix(list(counts.items()), bank),
