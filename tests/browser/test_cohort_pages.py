@@ -9,17 +9,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .test_instructor import PASSWORD, instructor  # noqa: F401  (a fixture of these tests)
+from .test_instructor import instructor, log_in  # noqa: F401  (instructor: a fixture)
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page: Page, server) -> None:
-    page.goto(server.url("/instructor/cohorts"))
-    page.get_by_label("Username").fill("ann")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Cohorts", exact=True)).to_be_visible()
 
 
 def create(page: Page, name: str) -> None:
@@ -46,7 +38,7 @@ def no_sideways_scroll(page: Page) -> None:
 
 @pytest.mark.usefixtures("instructor")
 def test_create_a_cohort_with_htmx_and_check_both_pages(page: Page, server, axe):
-    log_in(page, server)
+    log_in(page, server, "/instructor/cohorts", "Cohorts")
     axe(page)
     no_sideways_scroll(page)
     page.set_viewport_size({"width": 1280, "height": 800})
@@ -78,7 +70,7 @@ def test_create_a_cohort_with_htmx_and_check_both_pages(page: Page, server, axe)
 @pytest.mark.usefixtures("instructor")
 def test_create_a_cohort_without_javascript(no_js_page: Page, server, axe):
     page = no_js_page
-    log_in(page, server)
+    log_in(page, server, "/instructor/cohorts", "Cohorts")
     create(page, "No-script group")
     page.set_viewport_size({"width": 360, "height": 800})
     no_sideways_scroll(page)

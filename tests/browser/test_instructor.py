@@ -29,13 +29,16 @@ def instructor(server):
     return "ann"
 
 
-def log_in(page: Page, server) -> None:
-    page.goto(server.url("/instructor/"))
+def log_in(
+    page: Page, server, path: str = "/instructor/", heading: str = "The question bank"
+) -> None:
+    """Open ``path`` as ann, through the login page it leads to, until ``heading`` shows."""
+    page.goto(server.url(path))
     expect(page.get_by_role("heading", name="Instructor login")).to_be_visible()
     page.get_by_label("Username").fill("ann")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="The question bank")).to_be_visible()
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
 
 
 LCP = "Up to what **Largest Contentful Paint** (LCP) is a product page rated *good*?"
